@@ -1,0 +1,1 @@
+"""Command-line front end: thin handlers over the core."""
