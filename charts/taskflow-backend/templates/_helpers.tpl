@@ -73,6 +73,9 @@ or the ReplicaSet would adopt it, the Service would route to it and
 {{- define "taskflow-backend.testLabels" -}}
 helm.sh/chart: {{ include "taskflow-backend.chart" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
+{{- if .Chart.AppVersion }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | trunc 63 | trimSuffix "-" | quote }}
+{{- end }}
 app.kubernetes.io/component: helm-test
 app.kubernetes.io/part-of: taskflow
 app.kubernetes.io/managed-by: {{ .Release.Service }}
