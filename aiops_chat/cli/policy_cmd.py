@@ -1,0 +1,39 @@
+"""`aiops policy check -- ARGV...`: what the policy would decide, without running anything."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from aiops_chat.config import load_config
+from aiops_chat.errors import UsageError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("policy", help="ask the command policy about an argv")
+    inner = parser.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    check = inner.add_parser("check", help="decide allow/confirm/deny for ARGV (nothing runs)",
+                             description="Example: aiops policy check --context prod-eu -- kubectl scale deploy/x --replicas=2")
+    check.add_argument("--output", choices=("text", "json"), default="text")
+    check.add_argument("argv", nargs=argparse.REMAINDER, help="the command, binary first, after --")
+    check.set_defaults(handler=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from aiops_chat.kubeconfig import load_view
+    from aiops_chat.policy import evaluate, policy_context_for
+
+    argv = list(args.argv)
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    if not argv:
+        raise UsageError("give the command after --, e.g. aiops policy check -- kubectl get pods")
+    cfg = load_config(args.config)
+    context = args.context or cfg.kube.context or load_view(cfg.kubeconfig, cfg.runtime.home).current
+    namespace = args.namespace or cfg.kube.namespace or None
+    verdict = evaluate(argv, policy_context_for(cfg, context, namespace))
+    if args.output == "json":
+        print(json.dumps({"decision": verdict.decision.value, "risk": verdict.risk.value, "reason": verdict.reason}))
+    else:
+        print(f"{verdict.decision.value.upper()} ({verdict.risk.value}): {verdict.reason}")
+    return 0

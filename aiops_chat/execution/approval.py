@@ -1,0 +1,51 @@
+"""Approval is a hook the front end supplies; the executor asks it, never decides by itself."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiops_chat.policy import Risk, Verdict
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    approved: bool
+    approver: str  # who said yes or no: "user:alice", "auto:--yes", "tier:auto", "policy"
+    note: str = ""
+
+
+class Approver(Protocol):
+    def __call__(self, verdict: Verdict, argv: Sequence[str]) -> ApprovalResult: ...
+
+
+class DenyAll:
+    """For non-interactive runs: every write is proposed, none is run."""
+
+    def __call__(self, verdict: Verdict, argv: Sequence[str]) -> ApprovalResult:
+        return ApprovalResult(False, "none", "no one was there to approve (no terminal and no --yes)")
+
+
+class ApproveWrites:
+    """`--yes`: approves writes, but never a destructive action, which needs a person typing its name."""
+
+    def __init__(self, fallback: Approver | None = None, name: str = "auto:--yes") -> None:
+        self.fallback = fallback
+        self.name = name
+
+    def __call__(self, verdict: Verdict, argv: Sequence[str]) -> ApprovalResult:
+        if verdict.risk is Risk.DESTRUCTIVE:
+            if self.fallback is not None:
+                return self.fallback(verdict, argv)
+            return ApprovalResult(False, "none", "destructive actions need an interactive confirmation")
+        return ApprovalResult(True, self.name)
+
+
+def confirmation_word(argv: Sequence[str]) -> str:
+    """What a person must type to confirm a destructive action: the object's name (last positional)."""
+    positionals = [a for a in argv[1:] if not a.startswith("-")]
+    if not positionals:
+        return "yes"
+    last = positionals[-1]
+    return last.split("/", 1)[1] if "/" in last else last

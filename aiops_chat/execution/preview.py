@@ -1,0 +1,46 @@
+"""What a write would do, asked of the server before anyone approves it.
+
+`kubectl diff` where a manifest is applied, otherwise the server-side dry run of the same command. Both
+are reads to the policy, so a preview never needs approval and never changes the cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+_KUBECTL_MANIFEST_VERBS = {"apply", "create", "replace"}
+_KUBECTL_DRY_RUN_VERBS = {"scale", "set", "label", "annotate", "patch", "rollout", "delete", "autoscale",
+                          "cordon", "uncordon", "taint", "expose", "create", "apply", "replace"}
+_KUBECTL_NO_YAML = {"delete", "cordon", "uncordon", "rollout"}
+_HELM_DRY_RUN_VERBS = {"install", "upgrade", "uninstall", "rollback"}
+
+
+def preview_argv(argv: Sequence[str]) -> list[str] | None:
+    """The read-only command that shows what ``argv`` would change, or None when there is none."""
+    if len(argv) < 2 or any(a.startswith("--dry-run") for a in argv):
+        return None
+    binary, words = argv[0], [a for a in argv[1:] if not a.startswith("-")]
+    verb = words[0] if words else ""
+    if binary == "kubectl":
+        if verb in _KUBECTL_MANIFEST_VERBS and ("-f" in argv or any(a.startswith(("--filename", "-f=")) for a in argv)):
+            return ["kubectl", "diff", *_manifest_flags(argv)]
+        if verb in _KUBECTL_DRY_RUN_VERBS:
+            extra = ["--dry-run=server"] if verb in _KUBECTL_NO_YAML else ["--dry-run=server", "-o", "yaml"]
+            return [*argv, *extra]
+        return None
+    if binary == "helm" and verb in _HELM_DRY_RUN_VERBS:
+        return [*argv, "--dry-run"]
+    return None
+
+
+def _manifest_flags(argv: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    it = iter(range(len(argv)))
+    for i in it:
+        arg = argv[i]
+        if arg in ("-f", "--filename", "-k", "--kustomize") and i + 1 < len(argv):
+            out += [arg, argv[i + 1]]
+            next(it, None)
+        elif arg.startswith(("--filename=", "-f=", "--kustomize=")) or arg in ("-R", "--recursive"):
+            out.append(arg)
+    return out

@@ -1,0 +1,68 @@
+"""Reading kubeconfig files for context names and default namespaces, without the kubernetes SDK.
+
+The executor pins the context it resolved here, so a `kubectl config use-context` in another terminal
+cannot retarget a running session.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiops_chat.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class KubeContext:
+    name: str
+    cluster: str
+    user: str
+    namespace: str | None
+
+
+@dataclass(frozen=True)
+class KubeconfigView:
+    files: tuple[Path, ...]
+    current: str | None
+    contexts: tuple[KubeContext, ...]
+
+    def get(self, name: str) -> KubeContext | None:
+        return next((c for c in self.contexts if c.name == name), None)
+
+
+def kubeconfig_files(kubeconfig: str, home: str) -> tuple[Path, ...]:
+    """KUBECONFIG may list several files; kubectl merges them, first one wins per key."""
+    if kubeconfig:
+        return tuple(Path(p).expanduser() for p in kubeconfig.split(os.pathsep) if p)
+    return (Path(home or "~").expanduser() / ".kube" / "config",)
+
+
+def load_view(kubeconfig: str, home: str) -> KubeconfigView:
+    import yaml
+
+    files = kubeconfig_files(kubeconfig, home)
+    current: str | None = None
+    seen: dict[str, KubeContext] = {}
+    for path in files:
+        if not path.is_file():
+            continue
+        try:
+            data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{path}: cannot read kubeconfig: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: kubeconfig is not a mapping")
+        current = current or data.get("current-context") or None
+        for item in data.get("contexts") or []:
+            if not isinstance(item, dict) or not item.get("name") or item["name"] in seen:
+                continue
+            ctx = item.get("context") or {}
+            seen[item["name"]] = KubeContext(
+                name=str(item["name"]),
+                cluster=str(ctx.get("cluster", "")),
+                user=str(ctx.get("user", "")),
+                namespace=ctx.get("namespace") or None,
+            )
+    return KubeconfigView(files=files, current=current, contexts=tuple(seen.values()))
