@@ -1,0 +1,37 @@
+"""Job: failed jobs (backoff limit, deadline) and jobs whose pods keep failing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aiops_chat.analysis.analyzers.base import describe, kubectl, make
+from aiops_chat.analysis.findings import Finding, Severity
+from aiops_chat.analysis.inventory import Inventory, conditions_of, name_of, namespace_of, spec_of, status_of
+
+NAME = "Job"
+
+
+def analyze(inv: Inventory) -> Iterator[Finding]:
+    for job in inv.all("Job"):
+        ns, name = namespace_of(job), name_of(job)
+        conds = conditions_of(job)
+        status = status_of(job)
+        failed_cond = conds.get("Failed") or {}
+        failed = int(status.get("failed") or 0)
+        suggestions = [describe("Job", name, ns), kubectl("logs", f"job/{name}", namespace=ns)]
+        parent = inv.root_of(job)
+        if failed_cond.get("status") == "True":
+            reason = str(failed_cond.get("reason") or "Failed")
+            why = {
+                "BackoffLimitExceeded": f"its pods failed {failed} times, reaching the backoff limit "
+                                        f"({spec_of(job).get('backoffLimit', 6)})",
+                "DeadlineExceeded": f"it ran longer than activeDeadlineSeconds "
+                                    f"({spec_of(job).get('activeDeadlineSeconds')})",
+            }.get(reason, str(failed_cond.get("message") or "it failed"))
+            yield make(NAME, job, "Job", Severity.CRITICAL, reason, f"The Job failed: {why}.",
+                       [f"condition Failed=True: {reason}: {failed_cond.get('message', '')}",
+                        f"status: failed={failed}, succeeded={status.get('succeeded', 0)}"], suggestions, parent)
+        elif failed and (conds.get("Complete") or {}).get("status") != "True":
+            yield make(NAME, job, "Job", Severity.WARNING, "PodFailures",
+                       f"{failed} of its pods failed so far; it is retrying.",
+                       [f"status: active={status.get('active', 0)}, failed={failed}"], suggestions, parent)

@@ -1,0 +1,31 @@
+"""ReplicaSet: pods the controller could not create (quota, admission, missing service account)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aiops_chat.analysis.analyzers.base import describe, first_sentence, kubectl, latest_events, make
+from aiops_chat.analysis.findings import Finding, Severity
+from aiops_chat.analysis.inventory import Inventory, conditions_of, name_of, namespace_of, spec_of
+
+NAME = "ReplicaSet"
+
+
+def analyze(inv: Inventory) -> Iterator[Finding]:
+    for rs in inv.all("ReplicaSet"):
+        if not spec_of(rs).get("replicas"):
+            continue  # old revisions scaled to zero
+        ns, name = namespace_of(rs), name_of(rs)
+        failure = conditions_of(rs).get("ReplicaFailure") or {}
+        events = [e for e in inv.warning_events_for("ReplicaSet", ns, name) if e.get("reason") == "FailedCreate"]
+        if failure.get("status") != "True" and not events:
+            continue
+        message = str(failure.get("message") or (events[-1].get("message") if events else "") or "")
+        evidence = []
+        if failure.get("status") == "True":
+            evidence.append(f"condition ReplicaFailure=True: {failure.get('reason', '')}: {message}")
+        evidence += latest_events(events, 2)
+        more = [kubectl("describe", "resourcequota", namespace=ns)] if "quota" in message else []
+        yield make(NAME, rs, "ReplicaSet", Severity.CRITICAL, "FailedCreate",
+                   f"The ReplicaSet cannot create pods: {first_sentence(message, 200)}",
+                   evidence, [describe("ReplicaSet", name, ns), *more], inv.root_of(rs))

@@ -1,0 +1,1 @@
+"""Where cluster objects come from: a snapshot file, the built-in demo, or the live API."""

@@ -1,0 +1,84 @@
+"""Objects from a file: YAML or JSON, a `kind: List`, a multi-document stream, or `kubectl get -o yaml|json`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from aiops_chat.analysis.inventory import Inventory, Obj, namespace_of
+from aiops_chat.errors import SnapshotError
+
+
+def load_snapshot(path: str | Path, *, namespace: str | None = None) -> Inventory:
+    """Read a snapshot file into an inventory scoped to `namespace` (None: everything in the file)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SnapshotError(f"{p}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{p}: cannot read: {exc}") from None
+    return inventory_from_text(text, source=str(p), namespace=namespace)
+
+
+def inventory_from_text(text: str, *, source: str, namespace: str | None = None) -> Inventory:
+    docs = parse_documents(text, source=source)
+    skipped = 0
+    objects: list[Obj] = []
+    for obj in flatten(docs):
+        if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str) or not obj.get("kind"):
+            skipped += 1
+            continue
+        if namespace and namespace_of(obj) not in ("", namespace):
+            continue
+        objects.append(obj)
+    if not objects and not skipped:
+        raise SnapshotError(f"{source}: no Kubernetes objects found (expected objects with a `kind`, a List, "
+                            "or the output of `kubectl get -o yaml`)")
+    if not objects and skipped:
+        raise SnapshotError(f"{source}: none of its {skipped} documents is a Kubernetes object (no `kind`)")
+    notes = [f"{source}: skipped {skipped} entries without a kind"] if skipped else []
+    return Inventory.from_objects(objects, namespace=namespace, notes=notes)
+
+
+def parse_documents(text: str, *, source: str) -> list[Any]:
+    stripped = text.lstrip()
+    if not stripped:
+        raise SnapshotError(f"{source}: the file is empty")
+    if stripped[0] in "{[":
+        try:
+            return [json.loads(text)]
+        except json.JSONDecodeError as exc:
+            if source.endswith(".json"):
+                raise SnapshotError(f"{source}: not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+            # Flow-style YAML also starts with { or [; let the YAML parser have its say.
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return [doc for doc in yaml.load_all(text, Loader=loader) if doc is not None]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SnapshotError(f"{source}: not valid YAML or JSON: {where}{problem}") from None
+
+
+def flatten(docs: Iterable[Any]) -> Iterator[Any]:
+    """Objects from documents that are objects, Lists (`kind: List`, `PodList` ...) or bare arrays."""
+    for doc in docs:
+        if isinstance(doc, list):
+            yield from flatten(doc)
+        elif isinstance(doc, dict) and isinstance(doc.get("items"), list) and (
+            str(doc.get("kind") or "List").endswith("List")
+        ):
+            # Items of a typed list (what the API returns) carry no kind of their own.
+            item_kind = str(doc.get("kind") or "List")[: -len("List")]
+            for item in doc["items"]:
+                if isinstance(item, dict) and item_kind and not item.get("kind"):
+                    item["kind"] = item_kind
+                yield item
+        else:
+            yield doc
