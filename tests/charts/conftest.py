@@ -46,8 +46,15 @@ def render(helm_bin: str) -> RenderFn:
     ) -> Rendered:
         proc = run_helm(
             helm_bin,
-            ["template", release or chart, str(chart_path(chart)), "--namespace", namespace,
-             *set_args(values), *extra],
+            [
+                "template",
+                release or chart,
+                str(chart_path(chart)),
+                "--namespace",
+                namespace,
+                *set_args(values),
+                *extra,
+            ],
         )
         assert proc.returncode == 0, f"helm template failed:\n{proc.stderr}"
         return parse_manifests(proc.stdout)
@@ -63,6 +70,8 @@ def cluster_tools(kube_cluster: Any) -> ClusterTools:
     helm = find_helm(env.get("PATH"))
     kubectl = shutil.which("kubectl", path=env.get("PATH"))
     if helm is None or kubectl is None:
-        pytest.fail("helm or kubectl missing from kube_cluster.env['PATH']; run scripts/install-test-deps",
-                    pytrace=False)
+        pytest.fail(
+            "helm or kubectl missing from kube_cluster.env['PATH']; run scripts/install-test-deps",
+            pytrace=False,
+        )
     return ClusterTools(helm=helm, kubectl_bin=kubectl, env=env)

@@ -102,7 +102,11 @@ class Rendered:
 
     @property
     def test_pod(self) -> Manifest:
-        pods = [d for d in self.of_kind("Pod") if d["metadata"].get("annotations", {}).get("helm.sh/hook") == "test"]
+        pods = [
+            d
+            for d in self.of_kind("Pod")
+            if d["metadata"].get("annotations", {}).get("helm.sh/hook") == "test"
+        ]
         assert len(pods) == 1, "expected exactly one helm test hook pod"
         return pods[0]
 

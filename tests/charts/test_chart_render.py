@@ -153,7 +153,9 @@ def test_frontend_api_url_is_the_backend_service(render: RenderFn) -> None:
         pytest.param("r" * 50, {}, "r" * 50 + "-{chart}", id="truncated-to-63"),
     ],
 )
-def test_object_names(render: RenderFn, row: PlanRow, release: str, values: dict[str, str], fullname: str) -> None:
+def test_object_names(
+    render: RenderFn, row: PlanRow, release: str, values: dict[str, str], fullname: str
+) -> None:
     rendered = render(row.chart, release=release.format(chart=row.chart), values=values)
     # DNS label limit; a cut that ends on "-" is trimmed.
     expected = fullname.format(chart=row.chart)[:63].rstrip("-")
@@ -165,7 +167,11 @@ def test_object_names(render: RenderFn, row: PlanRow, release: str, values: dict
 def test_every_object_carries_the_recommended_labels(default: Rendered, row: PlanRow) -> None:
     for doc in default.docs:
         labels = doc["metadata"]["labels"]
-        missing = [k for k in RECOMMENDED_LABELS if k not in labels and not (doc is default.test_pod and k.endswith("/name"))]
+        missing = [
+            k
+            for k in RECOMMENDED_LABELS
+            if k not in labels and not (doc is default.test_pod and k.endswith("/name"))
+        ]
         assert not missing, f"{doc['kind']} lacks {missing}"
         assert labels["app.kubernetes.io/managed-by"] == "Helm"
         assert labels["helm.sh/chart"] == f"{row.chart}-0.1.0"
@@ -199,7 +205,11 @@ def test_selector_survives_an_upgrade(render: RenderFn, row: PlanRow) -> None:
 def test_pod_labels_are_added_but_cannot_override_the_chart_labels(render: RenderFn, row: PlanRow) -> None:
     rendered = render(
         row.chart,
-        values={"podLabels.team": "taskflow", "podLabels.app": "other", "podLabels.app\\.kubernetes\\.io/name": "x"},
+        values={
+            "podLabels.team": "taskflow",
+            "podLabels.app": "other",
+            "podLabels.app\\.kubernetes\\.io/name": "x",
+        },
     )
     labels = rendered.pod_template["metadata"]["labels"]
     assert labels["team"] == "taskflow"
@@ -299,7 +309,9 @@ def test_scheduling_and_pod_metadata_pass_through(render: RenderFn, row: PlanRow
     )
     assert rendered.pod_template["metadata"]["annotations"] == {"prometheus.io/port": "metrics"}
     assert rendered.pod_spec["nodeSelector"] == {"kubernetes.io/os": "linux"}
-    assert rendered.pod_spec["tolerations"] == [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}]
+    assert rendered.pod_spec["tolerations"] == [
+        {"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}
+    ]
     terms = rendered.pod_spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
     assert terms["nodeSelectorTerms"][0]["matchExpressions"] == [{"key": "zone", "operator": "Exists"}]
 
@@ -311,7 +323,11 @@ def test_no_hpa_by_default(default: Rendered) -> None:
 def test_hpa_when_enabled(render: RenderFn, row: PlanRow) -> None:
     rendered = render(
         row.chart,
-        values={"autoscaling.enabled": "true", "autoscaling.maxReplicas": "4", "autoscaling.targetMemoryUtilizationPercentage": "70"},
+        values={
+            "autoscaling.enabled": "true",
+            "autoscaling.maxReplicas": "4",
+            "autoscaling.targetMemoryUtilizationPercentage": "70",
+        },
     )
     hpa = rendered.one("HorizontalPodAutoscaler", row.chart)
     # helm's offline capabilities include autoscaling/v2; the v2beta2 fallback is checked against
