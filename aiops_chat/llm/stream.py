@@ -1,0 +1,102 @@
+"""Turning the SDK's responses (streamed chunks or one message) into a :class:`Completion`.
+
+Streamed tool calls arrive as deltas keyed by `index`: the first carries the id and the name, later ones
+append pieces of the JSON arguments. Some servers (Ollama, older vLLM) send a call whole in one chunk, or
+omit the id; both are handled here so nothing else has to care.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiops_chat.llm.types import Completion, ToolCall, Usage
+
+TextSink = Callable[[str], None]
+
+
+@dataclass
+class _PartialCall:
+    id: str = ""
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+
+
+class StreamAccumulator:
+    def __init__(self, on_text: TextSink | None = None) -> None:
+        self.on_text = on_text
+        self.text: list[str] = []
+        self.calls: dict[int, _PartialCall] = {}
+        self.usage: Usage | None = None
+        self.finish_reason: str | None = None
+        self.emitted = False  # whether any text reached on_text: a retry would then repeat it
+
+    def add(self, chunk: Any) -> None:
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self.usage = usage_from(usage)
+        for choice in getattr(chunk, "choices", None) or ():
+            if getattr(choice, "index", 0) not in (0, None):
+                continue
+            delta = choice.delta
+            if delta is not None:
+                content = getattr(delta, "content", None)
+                if content:
+                    self.text.append(content)
+                    if self.on_text is not None:
+                        self.emitted = True
+                        self.on_text(content)
+                for tc in getattr(delta, "tool_calls", None) or ():
+                    self._add_call_delta(tc)
+            if choice.finish_reason:
+                self.finish_reason = choice.finish_reason
+
+    def _add_call_delta(self, tc: Any) -> None:
+        index = tc.index if getattr(tc, "index", None) is not None else len(self.calls)
+        part = self.calls.setdefault(index, _PartialCall())
+        if getattr(tc, "id", None):
+            part.id = tc.id
+        fn = getattr(tc, "function", None)
+        if fn is not None:
+            if getattr(fn, "name", None):
+                part.name = fn.name
+            if getattr(fn, "arguments", None):
+                part.arguments.append(fn.arguments)
+
+    def completion(self) -> Completion:
+        calls = tuple(
+            ToolCall(id=p.id or f"call_{i}", name=p.name, arguments="".join(p.arguments))
+            for i, p in sorted(self.calls.items())
+        )
+        return Completion("".join(self.text), calls, self.usage or Usage(requests=1), self.finish_reason)
+
+
+def consume_stream(chunks: Iterable[Any], acc: StreamAccumulator, cancel: threading.Event | None) -> Completion:
+    for chunk in chunks:
+        acc.add(chunk)
+        if cancel is not None and cancel.is_set():
+            acc.finish_reason = "cancelled"
+            break
+    return acc.completion()
+
+
+def completion_from_response(response: Any) -> Completion:
+    choice = response.choices[0] if response.choices else None
+    message = choice.message if choice is not None else None
+    calls = tuple(
+        ToolCall(id=tc.id or f"call_{i}", name=tc.function.name, arguments=tc.function.arguments or "")
+        for i, tc in enumerate(getattr(message, "tool_calls", None) or ())
+    )
+    usage = usage_from(response.usage) if getattr(response, "usage", None) else Usage(requests=1)
+    return Completion(getattr(message, "content", None) or "", calls, usage,
+                      choice.finish_reason if choice is not None else None)
+
+
+def usage_from(raw: Any) -> Usage:
+    return Usage(
+        prompt_tokens=int(getattr(raw, "prompt_tokens", 0) or 0),
+        completion_tokens=int(getattr(raw, "completion_tokens", 0) or 0),
+        requests=1,
+    )
