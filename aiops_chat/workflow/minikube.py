@@ -1,0 +1,71 @@
+"""Reading minikube's answers: `status --output=json`, `image ls`, `addons list --output=json`, image names."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+# minikube lists images fully qualified (docker.io/library/taskflow-backend:1.0.0); users write them short.
+_DEFAULT_PREFIXES = ("docker.io/library/", "docker.io/", "index.docker.io/library/")
+
+
+@dataclass(frozen=True)
+class MinikubeStatus:
+    host: str
+    apiserver: str
+    text: str
+
+    @property
+    def running(self) -> bool:
+        return self.host == "Running" and self.apiserver == "Running"
+
+    def describe(self) -> str:
+        if self.running:
+            return "Running"
+        if self.host or self.apiserver:
+            return f"host {self.host or '?'}, apiserver {self.apiserver or '?'}"
+        first = next((ln.strip() for ln in self.text.splitlines() if ln.strip()), "")
+        return first or "no minikube cluster"
+
+
+def parse_status(stdout: str) -> MinikubeStatus:
+    """minikube exits non-zero for a stopped or missing cluster but still prints its status; read that."""
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        data = None
+    if isinstance(data, list):  # several nodes: the first is the control plane
+        data = data[0] if data else None
+    if isinstance(data, dict):
+        return MinikubeStatus(str(data.get("Host", "")), str(data.get("APIServer", "")), stdout)
+    host = re.search(r"(?im)^\s*host:\s*(\S+)", stdout)
+    api = re.search(r"(?im)^\s*apiserver:\s*(\S+)", stdout)
+    return MinikubeStatus(host.group(1) if host else "", api.group(1) if api else "", stdout)
+
+
+def normalize_image(ref: str) -> str:
+    ref = ref.strip()
+    for prefix in _DEFAULT_PREFIXES:
+        if ref.startswith(prefix):
+            ref = ref[len(prefix):]
+            break
+    last = ref.rsplit("/", 1)[-1]
+    if ":" not in last and "@" not in last:
+        ref += ":latest"
+    return ref
+
+
+def parse_image_list(stdout: str) -> frozenset[str]:
+    return frozenset(normalize_image(ln) for ln in stdout.splitlines() if ln.strip())
+
+
+def parse_addons(stdout: str) -> dict[str, bool]:
+    """addon name -> enabled, from `minikube addons list --output=json`; empty when unreadable."""
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {name: isinstance(v, dict) and str(v.get("Status", "")).lower() == "enabled" for name, v in data.items()}
