@@ -1,0 +1,89 @@
+"""The chat app and its factory. Tests build it with a scripted session and fixture data; `aiops chat`
+builds it with the real ChatSession, the live (or demo) health source and the user's kubeconfig.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from aiops_chat.analysis.findings import Finding
+from aiops_chat.tui.approver import PreviewFn, TuiApprover
+from aiops_chat.tui.screens.approval import ApprovalModal
+from aiops_chat.tui.screens.chat import ChatScreen
+from aiops_chat.tui.screens.contexts import ContextChoice
+from aiops_chat.tui.session_api import SessionFactory, SessionLike
+
+FindingsProvider = Callable[[], Sequence[Finding]]
+ContextsProvider = Callable[[], list[ContextChoice]]
+
+
+class AiopsChatApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "aiops chat"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Above every screen, modals included, so ctrl+c cancels a turn that waits on an approval.
+        Binding("ctrl+c", "cancel_turn", "Cancel turn", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        *,
+        findings: FindingsProvider,
+        contexts: ContextsProvider,
+        user: str = "user",
+        export_dir: Path | None = None,
+        preview: PreviewFn | None = None,
+    ) -> None:
+        super().__init__()
+        self.approver = TuiApprover(user, preview)
+        self.session: SessionLike = session_factory(self.approver)
+        self.approver.attach(self)
+        self.findings = findings
+        self.contexts = contexts
+        self.export_dir = export_dir or Path.cwd()
+
+    def on_mount(self) -> None:
+        self.push_screen(ChatScreen())
+
+    @property
+    def chat(self) -> ChatScreen:
+        return next(s for s in self.screen_stack if isinstance(s, ChatScreen))
+
+    def action_cancel_turn(self) -> None:
+        self.chat.action_cancel_turn()
+
+    def dismiss_modals(self) -> None:
+        """Close an open approval modal (refusing), e.g. when the turn waiting on it is cancelled."""
+        screen = self.screen
+        if isinstance(screen, ApprovalModal):
+            screen.dismiss(False)
+
+    async def action_quit(self) -> None:
+        self.approver.close()  # a worker blocked on an approval must not keep the process alive
+        if self.chat.cancel is not None:
+            self.chat.cancel.set()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.approver.close()
+
+
+def create_app(
+    session_factory: SessionFactory,
+    *,
+    findings: FindingsProvider,
+    contexts: ContextsProvider,
+    user: str = "user",
+    export_dir: Path | None = None,
+    preview: PreviewFn | None = None,
+) -> AiopsChatApp:
+    """The one way to build the app: what it talks to is passed in, nothing is looked up globally."""
+    return AiopsChatApp(session_factory, findings=findings, contexts=contexts, user=user, export_dir=export_dir,
+                        preview=preview)

@@ -1,0 +1,88 @@
+"""The TUI's Approver: the core asks from its worker thread, the user answers in a modal.
+
+The worker blocks until the answer; the UI thread never waits. Who said yes or no goes back in the
+ApprovalResult, and the executor writes it to the audit log (this module never writes audit entries).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from aiops_chat.execution.approval import ApprovalResult, confirmation_word
+from aiops_chat.tui.screens.approval import ApprovalModal, ApprovalRequest
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from aiops_chat.policy import Verdict
+
+PreviewFn = Callable[[Sequence[str]], "str | None"]
+
+
+class TuiApprover:
+    def __init__(self, user: str, preview: PreviewFn | None = None) -> None:
+        self.user = user
+        self.preview = preview
+        self._app: App[Any] | None = None
+        self._lock = threading.Lock()
+        self._waiting: list[threading.Event] = []
+        self._closed = False
+
+    def attach(self, app: App[Any]) -> None:
+        self._app = app
+
+    def __call__(self, verdict: Verdict, argv: Sequence[str]) -> ApprovalResult:
+        app = self._app
+        if app is None or self._closed:
+            return ApprovalResult(False, "none", "the chat window is closed")
+        risk = _value(verdict.risk)
+        preview = self._preview(argv)
+        word = confirmation_word(argv) if risk == "destructive" else None
+        request = ApprovalRequest(tuple(argv), risk, verdict.reason, preview, word)
+        answered = threading.Event()
+        answer: list[bool] = []
+
+        def record(approved: bool | None) -> None:
+            answer.append(bool(approved))
+            answered.set()
+
+        with self._lock:
+            self._waiting.append(answered)
+        try:
+            app.call_from_thread(app.push_screen, ApprovalModal(request), record)
+            answered.wait()
+        except RuntimeError:  # the app stopped between the check and the call: nobody can approve
+            pass
+        finally:
+            with self._lock:
+                self._waiting.remove(answered)
+        approved = bool(answer and answer[0])
+        note = "" if approved else "the user refused in aiops chat"
+        if not answer:
+            note = "the chat was closed or the turn cancelled before an answer"
+        return ApprovalResult(approved, f"user:{self.user}", note)
+
+    def release(self) -> None:
+        """Unblock every waiting worker with a refusal (cancel or exit); the modal is dismissed by the UI."""
+        with self._lock:
+            waiting = list(self._waiting)
+        for event in waiting:
+            event.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self.release()
+
+    def _preview(self, argv: Sequence[str]) -> str | None:
+        if self.preview is None:
+            return None
+        try:
+            return self.preview(argv)
+        except Exception as exc:  # a preview is a courtesy: its failure must not block the decision
+            return f"(no preview: {exc})"
+
+
+def _value(enum_or_str: object) -> str:
+    return str(getattr(enum_or_str, "value", enum_or_str))

@@ -1,0 +1,52 @@
+"""Wiring the real parts for `aiops chat`: the core's ChatSession, the audit log, findings, contexts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiops_chat.config import Config
+from aiops_chat.execution.approval import Approver
+from aiops_chat.tui.app import AiopsChatApp, FindingsProvider, create_app
+from aiops_chat.tui.providers import (
+    context_choices,
+    demo_findings,
+    live_findings,
+    server_preview,
+    snapshot_findings,
+)
+from aiops_chat.tui.session_api import SessionLike, StatusLike
+
+
+def build_app(cfg: Config, *, context: str | None, namespace: str | None, offline: bool = False,
+              dry_run: bool = False, demo: bool = False, snapshot: Path | None = None,
+              export_dir: Path | None = None) -> AiopsChatApp:
+    from aiops_chat.agent.session import ChatSession
+    from aiops_chat.audit import AuditLog
+    from aiops_chat.execution import Executor
+
+    audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
+    holder: list[SessionLike] = []
+
+    def make_session(approver: Approver) -> SessionLike:
+        session = ChatSession(cfg, context=context, namespace=namespace, source="tui", approver=approver,
+                              offline=offline, dry_run=dry_run, audit=audit)
+        holder.append(session)
+        return session
+
+    def status() -> StatusLike:
+        return holder[0].status
+
+    def executor() -> Executor:
+        now = holder[0].status
+        return Executor(cfg, context=now.context, namespace=now.namespace, audit=audit, source="tui")
+
+    findings: FindingsProvider
+    if demo:
+        findings = demo_findings
+    elif snapshot is not None:
+        path = snapshot
+        findings = lambda: snapshot_findings(path)  # noqa: E731
+    else:
+        findings = live_findings(cfg, status)
+    return create_app(make_session, findings=findings, contexts=context_choices(cfg, lambda: holder[0].status.context),
+                      user=cfg.runtime.user, export_dir=export_dir, preview=server_preview(executor))

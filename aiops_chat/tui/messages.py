@@ -1,0 +1,28 @@
+"""Messages the TUI's widgets and screens post to each other: small dataclasses, one per fact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from aiops_chat.analysis.findings import Finding
+
+
+@dataclass
+class EventsReady(Message):
+    """The session's worker queued events; the chat screen should drain the bridge."""
+
+
+@dataclass
+class PromptSubmitted(Message):
+    """The user pressed enter in the prompt."""
+
+    text: str
+
+
+@dataclass
+class FindingQuestion(Message):
+    """Ask the assistant about one finding from the health panel."""
+
+    finding: Finding

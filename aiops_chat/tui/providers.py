@@ -1,0 +1,83 @@
+"""What `aiops chat` plugs into the app: health findings from the live cluster, a snapshot or the demo,
+the kubeconfig's contexts with their policy tiers, and the server-side preview of a proposed write.
+
+No textual here: these are plain functions over the core, built once by `aiops chat` and passed to the
+app factory; tests pass their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aiops_chat.analysis.findings import Finding
+from aiops_chat.tui.screens.contexts import ContextChoice
+from aiops_chat.tui.session_api import StatusLike
+
+if TYPE_CHECKING:
+    from aiops_chat.config import Config
+    from aiops_chat.execution.executor import Executor
+
+
+def demo_findings() -> list[Finding]:
+    """The built-in broken TaskFlow snapshot, every namespace."""
+    from aiops_chat.analysis.api import analyze_objects
+    from aiops_chat.analysis.sources.demo import load_demo
+
+    return analyze_objects(load_demo())
+
+
+def snapshot_findings(path: Path) -> list[Finding]:
+    from aiops_chat.analysis.api import analyze_objects
+    from aiops_chat.analysis.sources.snapshot import load_snapshot
+
+    return analyze_objects(load_snapshot(path))
+
+
+def live_findings(cfg: Config, status: Callable[[], StatusLike]) -> Callable[[], list[Finding]]:
+    """Findings for wherever the session points at the moment the panel opens (context and namespace)."""
+
+    def load() -> list[Finding]:
+        from aiops_chat.analysis.api import analyze_objects
+        from aiops_chat.analysis.sources.live import load_live
+
+        now = status()
+        return analyze_objects(load_live(cfg, context=now.context, namespace=now.namespace),
+                               best_practices=cfg.analysis.best_practices)
+
+    return load
+
+
+def context_choices(cfg: Config, current: Callable[[], str | None]) -> Callable[[], list[ContextChoice]]:
+    def load() -> list[ContextChoice]:
+        from aiops_chat.kubeconfig import load_view
+        from aiops_chat.policy import tier_for_context
+
+        view = load_view(cfg.kubeconfig, cfg.runtime.home)
+        active = current() or view.current
+        return [
+            ContextChoice(c.name, c.cluster, c.namespace, str(tier_for_context(cfg, c.name).value), c.name == active)
+            for c in view.contexts
+        ]
+
+    return load
+
+
+def server_preview(executor: Callable[[], Executor]) -> Callable[[Sequence[str]], str | None]:
+    """The server dry run (or diff) of a proposed write, run as a read through the same executor."""
+
+    def preview(argv: Sequence[str]) -> str | None:
+        from aiops_chat.execution.preview import preview_argv
+
+        read = preview_argv(argv)
+        if read is None:
+            return None
+        result = executor().run(read, request="approval preview")
+        if not result.executed:
+            return f"(no preview: {result.error})"
+        # `kubectl diff` exits 1 when there are differences: that is its answer, not a failure.
+        text = (result.stdout + ("\n" + result.stderr if result.stderr.strip() else "")).strip()
+        return text or "(the server reports no change)"
+
+    return preview

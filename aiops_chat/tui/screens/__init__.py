@@ -1,0 +1,1 @@
+"""Screens of the chat app: the main chat, the approval modal, the health panel, pickers."""

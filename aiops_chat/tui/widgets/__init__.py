@@ -1,0 +1,1 @@
+"""Widgets grouped by feature: chat (transcript, prompt, tool cards), status, health."""

@@ -1,0 +1,63 @@
+"""A tool call as a card: the exact argv, the policy decision, then the outcome and collapsible output."""
+
+from __future__ import annotations
+
+import shlex
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Collapsible, Label, Static
+
+from aiops_chat.execution.result import CommandResult
+
+
+class ToolCallCard(Vertical):
+    def __init__(self, call_id: str, tool: str, argv: tuple[str, ...], decision: str, risk: str,
+                 reason: str) -> None:
+        super().__init__(classes=f"tool-card decision-{decision}")
+        self.call_id = call_id
+        self.tool = tool
+        self.argv = argv
+        self.decision = decision
+        self.risk = risk
+        self.reason = reason
+        self.result: CommandResult | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="tool-head"):
+            yield Label(self.decision, classes=f"badge decision-{self.decision}")
+            yield Static(shlex.join(self.argv) if self.argv else self.tool, classes="tool-argv", markup=False)
+        yield Static(f"{self.risk}: {self.reason}", classes="tool-reason", markup=False)
+        yield Label("running…", classes="tool-status")
+
+    def finish(self, result: CommandResult | None, output: str) -> None:
+        self.result = result
+        status = self.query_one(".tool-status", Label)
+        status.update(outcome(result, output))
+        status.set_class(result is not None and result.ok, "ok")
+        status.set_class(result is None or not result.ok, "failed")
+        body = output if result is None else _shown_output(result)
+        if body.strip():
+            lines = body.rstrip().count("\n") + 1
+            self.mount(Collapsible(Static(body, markup=False, classes="tool-output"),
+                                   title=f"output ({lines} line{'s' if lines != 1 else ''})", collapsed=True))
+
+
+def outcome(result: CommandResult | None, output: str) -> str:
+    if result is None:
+        return "done" if output else "no result"
+    if not result.executed:
+        return f"not run: {result.error or 'refused'}"
+    text = f"exit {result.exit_code} · {result.duration_s:.2f}s"
+    if result.approver and result.approver != "policy":
+        text += f" · approved by {result.approver}"
+    if result.truncated:
+        text += " · output cut"
+    return text
+
+
+def _shown_output(result: CommandResult) -> str:
+    # Both streams are already redacted and capped by the executor.
+    if result.stderr.strip() and result.stdout.strip():
+        return f"{result.stdout.rstrip()}\n--- stderr ---\n{result.stderr.rstrip()}"
+    return result.stdout or result.stderr

@@ -1,0 +1,68 @@
+"""The transcript: questions, streamed answers, tool cards and notices, newest at the bottom."""
+
+from __future__ import annotations
+
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from aiops_chat.execution.result import CommandResult
+from aiops_chat.tui.widgets.chat.answer import AnswerBlock
+from aiops_chat.tui.widgets.chat.tool_card import ToolCallCard
+
+
+class Transcript(VerticalScroll):
+    can_focus = False  # the prompt keeps focus; the transcript scrolls by mouse, page keys and its anchor
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._answer: AnswerBlock | None = None
+        self._cards: dict[str, ToolCallCard] = {}
+
+    def on_mount(self) -> None:
+        self.anchor()  # stay at the bottom while text streams in, until the user scrolls up
+
+    async def add_user(self, text: str) -> None:
+        await self.end_answer()
+        await self.mount(Static(text, classes="user", markup=False))
+
+    async def add_text(self, text: str) -> None:
+        if self._answer is None:
+            self._answer = AnswerBlock()
+            await self.mount(self._answer)
+        await self._answer.write(text)
+
+    async def end_answer(self) -> None:
+        if self._answer is not None:
+            await self._answer.finish()
+            self._answer = None
+
+    async def add_markdown(self, text: str, *, classes: str = "answer") -> None:
+        await self.end_answer()
+        await self.mount(AnswerBlock(text, classes=classes))
+
+    async def add_tool(self, call_id: str, tool: str, argv: tuple[str, ...], decision: str, risk: str,
+                       reason: str) -> ToolCallCard:
+        await self.end_answer()
+        card = ToolCallCard(call_id, tool, argv, decision, risk, reason)
+        self._cards[call_id] = card
+        await self.mount(card)
+        return card
+
+    def finish_tool(self, call_id: str, result: CommandResult | None, output: str) -> ToolCallCard | None:
+        card = self._cards.get(call_id)
+        if card is not None:
+            card.finish(result, output)
+        return card
+
+    async def add_notice(self, text: str, *, kind: str = "notice") -> None:
+        await self.end_answer()
+        await self.mount(Static(text, classes=kind, markup=False))
+
+    async def clear(self) -> None:
+        await self.end_answer()
+        self._cards.clear()
+        await self.remove_children()
+
+    @property
+    def answer(self) -> AnswerBlock | None:
+        return self._answer

@@ -1,0 +1,38 @@
+"""The status bar: where commands go (context, namespace), how much is allowed (tier), who answers (model)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+from aiops_chat.tui.session_api import StatusLike
+
+TIER_CLASSES = ("tier-read-only", "tier-confirm", "tier-auto")
+
+
+class StatusBar(Horizontal):
+    def compose(self) -> ComposeResult:
+        yield Label("", id="status-context")
+        yield Label("", id="status-namespace")
+        yield Label("", id="status-tier")
+        yield Label("", id="status-model")
+        yield Label("", id="status-tokens")
+        yield Label("", id="status-busy")
+
+    def show(self, status: StatusLike, *, busy: str = "") -> None:
+        tier = str(getattr(status.tier, "value", status.tier))
+        self.query_one("#status-context", Label).update(f"⎈ {status.context or '(no context)'}")
+        self.query_one("#status-namespace", Label).update(f"ns: {status.namespace}")
+        tier_label = self.query_one("#status-tier", Label)
+        tier_label.update(tier)
+        tier_label.set_classes(f"tier-{tier}")
+        model = self.query_one("#status-model", Label)
+        if status.model is None:
+            # The fallback chain answers: say which link of it, so no one mistakes it for a model.
+            model.update("offline" if status.mode in ("", "offline", "llm") else f"offline · {status.mode}")
+        else:
+            model.update(f"model: {status.model}")
+        model.set_class(status.model is None, "offline")
+        self.query_one("#status-tokens", Label).update(f"{status.tokens_used:,} tokens")
+        self.query_one("#status-busy", Label).update(busy)
