@@ -1,0 +1,842 @@
+"""A fake kubelet for the test control plane (standard library only; runs as its own process).
+
+There are no containers on the test machine, so this process plays the node: it registers Node
+aiops-node-1 (Ready, with capacity and an InternalIP), renews its Lease, and for every pod bound
+to it writes the pod status an annotation asks for, posts the events a real kubelet would, and
+finishes graceful deletion. It also serves, over TLS on the node's kubelet port:
+
+- GET /containerLogs/{ns}/{pod}/{container}: the text of annotation aiops.test/logs, so that
+  real `kubectl logs` works through the apiserver;
+- the metrics API (metrics.k8s.io/v1beta1 NodeMetrics/PodMetrics) from annotation
+  aiops.test/usage, reached by the apiserver's aggregator through an APIService whose Service is
+  an ExternalName for 127.0.0.1.
+
+Annotations (pod level; a `.<container>` suffix overrides for one container):
+  aiops.test/state    Running (default) | NotReady | CrashLoopBackOff | ImagePullBackOff |
+                      ErrImagePull | OOMKilled | Completed | Failed | CreateContainerConfigError
+  aiops.test/logs     text served by `kubectl logs`
+  aiops.test/previous-logs  text served by `kubectl logs --previous` (default: aiops.test/logs)
+  aiops.test/usage    "cpu=50m,memory=100Mi" for the metrics API
+  aiops.test/restarts restart count for crashing states (default 4)
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import http.client
+import ipaddress
+import json
+import logging
+import os
+import re
+import signal
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ANNOTATION = "aiops.test/"
+STATES = (
+    "Running", "NotReady", "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "OOMKilled",
+    "Completed", "Failed", "CreateContainerConfigError",
+)  # fmt: skip
+POD_CIDR = ipaddress.ip_network("192.0.2.0/24")  # documentation range: never loopback, never routed
+NODE_IP = "127.0.0.1"  # the apiserver dials the node here for logs
+POLL_SECONDS = 0.4
+LEASE_SECONDS = 40
+LEASE_RENEW_SECONDS = 5
+STATUS_HEARTBEAT_SECONDS = 20
+DEFAULT_USAGE = {"cpu": "5m", "memory": "32Mi"}
+NODE_BASE_USAGE = {"cpu": "150m", "memory": "900Mi"}
+NODE_CAPACITY = {"cpu": "4", "memory": "8Gi", "pods": "110", "ephemeral-storage": "100Gi",
+                 "hugepages-2Mi": "0", "hugepages-1Gi": "0"}  # fmt: skip
+
+log = logging.getLogger("fake-kubelet")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def now_micro() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"HTTP {status}: {body[:300]}")
+        self.status = status
+
+
+class Api:
+    """Minimal apiserver client: one keep-alive TLS connection per thread, JSON in and out."""
+
+    def __init__(self, server: str, token: str, ca_file: str) -> None:
+        url = urllib.parse.urlsplit(server)
+        self.host, self.port = url.hostname or "127.0.0.1", url.port or 443
+        self.token = token
+        self.ctx = ssl.create_default_context(cafile=ca_file)
+        self.local = threading.local()
+
+    def _conn(self) -> http.client.HTTPSConnection:
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=15)
+            self.local.conn = conn
+        return conn
+
+    def request(self, method: str, path: str, body: Any = None, content_type: str = "application/json") -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json",
+                   "User-Agent": "fake-kubelet/v1.20.2"}  # fmt: skip
+        if data is not None:
+            headers["Content-Type"] = content_type
+        for attempt in (1, 2):
+            conn = self._conn()
+            try:
+                conn.request(method, path, body=data, headers=headers)
+                resp = conn.getresponse()
+                raw = resp.read()
+                break
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                self.local.conn = None
+                if attempt == 2:
+                    raise
+        if resp.status >= 400:
+            raise ApiError(resp.status, raw.decode(errors="replace"))
+        return json.loads(raw) if raw else None
+
+    def get(self, path: str) -> Any:
+        return self.request("GET", path)
+
+    def merge_patch(self, path: str, body: Any) -> Any:
+        return self.request("PATCH", path, body, "application/merge-patch+json")
+
+
+# --- quantities (for summing usage into node metrics) ----------------------------------------
+
+_SUFFIX = {"n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12,
+           "Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40}  # fmt: skip
+
+
+def parse_quantity(q: str) -> float:
+    m = re.fullmatch(r"\s*([0-9.]+)([a-zA-Z]*)\s*", q)
+    if not m or m.group(2) not in _SUFFIX:
+        raise ValueError(f"bad quantity {q!r}")
+    return float(m.group(1)) * _SUFFIX[m.group(2)]
+
+
+def parse_usage(text: str | None) -> dict[str, str] | None:
+    """"cpu=50m,memory=100Mi" -> {"cpu": "50m", "memory": "100Mi"}; None when absent or malformed."""
+    if not text:
+        return None
+    out: dict[str, str] = {}
+    for part in text.replace(";", ",").split(","):
+        if "=" not in part:
+            continue
+        k, v = (s.strip() for s in part.split("=", 1))
+        try:
+            parse_quantity(v)
+        except ValueError:
+            log.warning("ignoring bad usage quantity %s=%s", k, v)
+            continue
+        out[k] = v
+    return out or None
+
+
+# --- desired pod status ----------------------------------------------------------------------
+
+
+def annotation(pod: dict[str, Any], key: str, container: str | None = None) -> str | None:
+    ann = pod["metadata"].get("annotations") or {}
+    if container is not None and f"{ANNOTATION}{key}.{container}" in ann:
+        return str(ann[f"{ANNOTATION}{key}.{container}"])
+    value = ann.get(ANNOTATION + key)
+    return None if value is None else str(value)
+
+
+def container_state_name(pod: dict[str, Any], container: str) -> str:
+    state = (annotation(pod, "state", container) or "Running").strip()
+    for s in STATES:
+        if s.lower() == state.lower():
+            return s
+    log.warning("pod %s: unknown state %r, using Running", pod["metadata"]["name"], state)
+    return "Running"
+
+
+def _hexid(*parts: str) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()
+
+
+def _image_ref(image: str) -> str:
+    name = image.split("@")[0]
+    if "/" not in name.split(":")[0] or "." not in name.split("/")[0]:
+        name = "docker.io/" + (name if "/" in name else "library/" + name)
+    return name
+
+
+def _missing_config_message(spec: dict[str, Any]) -> str:
+    """Name the first configMap/secret the pod's env refers to, as the kubelet would."""
+    for c in spec.get("containers", []):
+        for env in c.get("env", []) or []:
+            src = env.get("valueFrom") or {}
+            if "configMapKeyRef" in src:
+                return f'configmap "{src["configMapKeyRef"].get("name", "")}" not found'
+            if "secretKeyRef" in src:
+                return f'secret "{src["secretKeyRef"].get("name", "")}" not found'
+        for ef in c.get("envFrom", []) or []:
+            if "configMapRef" in ef:
+                return f'configmap "{ef["configMapRef"].get("name", "")}" not found'
+            if "secretRef" in ef:
+                return f'secret "{ef["secretRef"].get("name", "")}" not found'
+    return 'configmap "app-config" not found'
+
+
+class PodRecord:
+    """What we decided for one pod (by uid): kept so repeated syncs patch only on change."""
+
+    def __init__(self, ip: str, started: str) -> None:
+        self.ip = ip
+        self.started = started
+        self.fingerprint = ""
+        self.transition = started
+        self.ready: bool | None = None
+        self.events_sent: set[str] = set()
+
+
+def container_status(
+    pod: dict[str, Any], c: dict[str, Any], state: str, started: str, restarts: int
+) -> dict[str, Any]:
+    uid = pod["metadata"]["uid"]
+    name, image = c["name"], c.get("image", "")
+    digest = _hexid("image", image)
+    base: dict[str, Any] = {"name": name, "image": image, "imageID": "", "ready": False, "restartCount": 0,
+                            "started": False, "lastState": {}}  # fmt: skip
+    cid = "containerd://" + _hexid(uid, name)
+    pulled = {"imageID": f"{_image_ref(image)}@sha256:{digest}", "containerID": cid}
+    crash_message = f"back-off 5m0s restarting failed container={name} pod={pod['metadata']['name']}_" \
+        f"{pod['metadata']['namespace']}({uid})"
+    if state == "Running":
+        return base | pulled | {"ready": True, "started": True, "state": {"running": {"startedAt": started}}}
+    if state == "NotReady":
+        return base | pulled | {"started": True, "state": {"running": {"startedAt": started}}}
+    if state in ("CrashLoopBackOff", "OOMKilled"):
+        oom = state == "OOMKilled"
+        last = {"terminated": {"exitCode": 137 if oom else 1, "reason": "OOMKilled" if oom else "Error",
+                               "startedAt": started, "finishedAt": started, "containerID": cid}}  # fmt: skip
+        return base | pulled | {
+            "restartCount": restarts, "lastState": last,
+            "state": {"waiting": {"reason": "CrashLoopBackOff", "message": crash_message}},
+        }  # fmt: skip
+    if state == "ImagePullBackOff":
+        return base | {"state": {"waiting": {"reason": "ImagePullBackOff",
+                                             "message": f'Back-off pulling image "{image}"'}}}  # fmt: skip
+    if state == "ErrImagePull":
+        return base | {"state": {"waiting": {"reason": "ErrImagePull", "message": pull_error(image)}}}
+    if state == "CreateContainerConfigError":
+        return base | {"imageID": pulled["imageID"], "state": {"waiting": {
+            "reason": "CreateContainerConfigError", "message": _missing_config_message(pod["spec"])}}}  # fmt: skip
+    code, reason = (0, "Completed") if state == "Completed" else (1, "Error")
+    return base | pulled | {"state": {"terminated": {
+        "exitCode": code, "reason": reason, "startedAt": started, "finishedAt": started, "containerID": cid}}}  # fmt: skip
+
+
+def pull_error(image: str) -> str:
+    ref = _image_ref(image)
+    tag = "" if ":" in ref.rsplit("/", 1)[-1] or "@" in image else ":latest"
+    return (
+        f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}{tag}": failed to resolve '
+        f'reference "{ref}{tag}": {ref}{tag}: not found'
+    )
+
+
+def pod_phase(states: list[str]) -> str:
+    if states and all(s == "Completed" for s in states):
+        return "Succeeded"
+    if states and all(s in ("Completed", "Failed") for s in states):
+        return "Failed"
+    if any(s in ("ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError") for s in states) and not any(
+        s in ("Running", "NotReady", "CrashLoopBackOff", "OOMKilled") for s in states
+    ):
+        return "Pending"
+    return "Running"
+
+
+def desired_status(pod: dict[str, Any], rec: PodRecord) -> tuple[dict[str, Any], list[str]]:
+    spec = pod["spec"]
+    containers = spec.get("containers", [])
+    states = [container_state_name(pod, c["name"]) for c in containers]
+    try:
+        restarts = max(1, int(annotation(pod, "restarts") or 4))
+    except ValueError:
+        restarts = 4
+    statuses = [container_status(pod, c, s, rec.started, restarts) for c, s in zip(containers, states, strict=True)]
+    phase = pod_phase(states)
+    all_ready = bool(statuses) and all(cs["ready"] for cs in statuses)
+    unready = [cs["name"] for cs in statuses if not cs["ready"]]
+    if phase in ("Succeeded", "Failed"):
+        reason, message = "PodCompleted", None
+    else:
+        reason, message = "ContainersNotReady", f"containers with unready status: [{' '.join(unready)}]"
+
+    def cond(kind: str, ok: bool, when: str) -> dict[str, Any]:
+        c: dict[str, Any] = {"type": kind, "status": "True" if ok else "False", "lastProbeTime": None,
+                             "lastTransitionTime": when}  # fmt: skip
+        if not ok:
+            c["reason"] = reason
+            if message:
+                c["message"] = message
+        return c
+
+    if rec.ready is None or rec.ready != all_ready:
+        rec.transition = now_iso()
+        rec.ready = all_ready
+    conditions = [
+        {"type": "Initialized", "status": "True", "lastProbeTime": None, "lastTransitionTime": rec.started},
+        cond("Ready", all_ready, rec.transition),
+        cond("ContainersReady", all_ready, rec.transition),
+        {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": rec.started},
+    ]
+    if phase in ("Succeeded", "Failed"):
+        conditions[0]["reason"] = "PodCompleted"
+    status: dict[str, Any] = {
+        "phase": phase,
+        "conditions": conditions,
+        "hostIP": NODE_IP,
+        "podIP": rec.ip,
+        "podIPs": [{"ip": rec.ip}],
+        "startTime": rec.started,
+        "containerStatuses": statuses,
+        "qosClass": (pod.get("status") or {}).get("qosClass", "BestEffort"),
+    }
+    if spec.get("initContainers"):
+        status["initContainerStatuses"] = [
+            container_status(pod, c, "Completed", rec.started, 0) for c in spec["initContainers"]
+        ]
+    return status, states
+
+
+def events_for(pod: dict[str, Any], c: dict[str, Any], state: str, restarts: int) -> list[tuple[str, str, str, int]]:
+    """(type, reason, message, count) events a kubelet posts for a container in that state."""
+    image = c.get("image", "")
+    pulled = [("Normal", "Pulling", f'Pulling image "{image}"', 1),
+              ("Normal", "Pulled", f'Successfully pulled image "{image}" in 1.204s', 1)]  # fmt: skip
+    started = [("Normal", "Created", f"Created container {c['name']}", 1),
+               ("Normal", "Started", f"Started container {c['name']}", 1)]  # fmt: skip
+    if state == "Running":
+        return pulled + started
+    if state == "NotReady":
+        probe = c.get("readinessProbe") or {}
+        if "httpGet" in probe:
+            detail = "HTTP probe failed with statuscode: 503"
+        elif "tcpSocket" in probe:
+            detail = f"dial tcp 192.0.2.1:{probe['tcpSocket'].get('port', 80)}: connect: connection refused"
+        else:
+            detail = "HTTP probe failed with statuscode: 503"
+        return [*pulled, *started, ("Warning", "Unhealthy", f"Readiness probe failed: {detail}", 12)]
+    if state in ("CrashLoopBackOff", "OOMKilled"):
+        return [*pulled, *started, ("Warning", "BackOff", "Back-off restarting failed container", restarts * 3)]
+    if state in ("ImagePullBackOff", "ErrImagePull"):
+        evs = [("Normal", "Pulling", f'Pulling image "{image}"', restarts),
+               ("Warning", "Failed", f"Failed to pull image \"{image}\": {pull_error(image)}", restarts),
+               ("Warning", "Failed", "Error: ErrImagePull", restarts)]  # fmt: skip
+        if state == "ImagePullBackOff":
+            evs += [("Normal", "BackOff", f'Back-off pulling image "{image}"', restarts * 2),
+                    ("Warning", "Failed", "Error: ImagePullBackOff", restarts * 2)]  # fmt: skip
+        return evs
+    if state == "CreateContainerConfigError":
+        return [*pulled, ("Warning", "Failed", f"Error: {_missing_config_message(pod['spec'])}", 3)]
+    return pulled + started  # Completed / Failed ran once
+
+
+# --- the kubelet loop ------------------------------------------------------------------------
+
+
+class Kubelet:
+    def __init__(self, api: Api, node_name: str, port: int) -> None:
+        self.api = api
+        self.node = node_name
+        self.port = port
+        self.pods: dict[str, PodRecord] = {}
+        self.snapshot: list[dict[str, Any]] = []  # last pod list, for the metrics API
+        self.lock = threading.Lock()
+        self.free_ips = [str(ip) for ip in list(POD_CIDR.hosts())[9:]]  # .10 upwards
+        self.last_lease = 0.0
+        self.last_status = 0.0
+        self.stopping = threading.Event()
+
+    # node ------------------------------------------------------------------
+    def node_status(self) -> dict[str, Any]:
+        t = now_iso()
+
+        def cond(kind: str, status: str, reason: str, message: str) -> dict[str, Any]:
+            return {"type": kind, "status": status, "reason": reason, "message": message,
+                    "lastHeartbeatTime": t, "lastTransitionTime": self.boot}  # fmt: skip
+
+        return {
+            "capacity": NODE_CAPACITY,
+            "allocatable": NODE_CAPACITY,
+            "conditions": [
+                cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+            ],
+            "addresses": [{"type": "InternalIP", "address": NODE_IP}, {"type": "Hostname", "address": self.node}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": self.port}},
+            "nodeInfo": {
+                "machineID": _hexid("machine", self.node)[:32], "systemUUID": _hexid("uuid", self.node)[:32],
+                "bootID": _hexid("boot", self.boot)[:32], "kernelVersion": "6.1.0-aiops-test",
+                "osImage": "Debian GNU/Linux 12 (bookworm)", "containerRuntimeVersion": "containerd://1.6.20",
+                "kubeletVersion": "v1.20.2", "kubeProxyVersion": "v1.20.2",
+                "operatingSystem": "linux", "architecture": "amd64",
+            },
+        }  # fmt: skip
+
+    def register(self) -> None:
+        self.boot = now_iso()
+        labels = {"kubernetes.io/hostname": self.node, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+                  "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64",
+                  "node.kubernetes.io/instance-type": "aiops-test"}  # fmt: skip
+        try:
+            self.api.request("POST", "/api/v1/nodes", {
+                "apiVersion": "v1", "kind": "Node", "metadata": {"name": self.node, "labels": labels},
+                "spec": {},
+            })  # fmt: skip
+            log.info("registered node %s", self.node)
+        except ApiError as e:
+            if e.status != 409:
+                raise
+        self.heartbeat(force=True)
+
+    def heartbeat(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self.last_status > STATUS_HEARTBEAT_SECONDS:
+            self.api.merge_patch(f"/api/v1/nodes/{self.node}/status", {"status": self.node_status()})
+            node = self.api.get(f"/api/v1/nodes/{self.node}")
+            taints = node["spec"].get("taints") or []
+            kept = [t for t in taints if t.get("key") not in ("node.kubernetes.io/not-ready",
+                                                             "node.kubernetes.io/unreachable")]  # fmt: skip
+            if len(kept) != len(taints):
+                # A real node loses these when the lifecycle controller sees it Ready; do not wait for it.
+                self.api.merge_patch(f"/api/v1/nodes/{self.node}", {"spec": {"taints": kept or None}})
+            self.last_status = now
+        if force or now - self.last_lease > LEASE_RENEW_SECONDS:
+            self.renew_lease()
+            self.last_lease = now
+
+    def renew_lease(self) -> None:
+        path = f"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{self.node}"
+        spec = {"holderIdentity": self.node, "leaseDurationSeconds": LEASE_SECONDS, "renewTime": now_micro()}
+        try:
+            self.api.merge_patch(path, {"spec": spec})
+        except ApiError as e:
+            if e.status != 404:
+                raise
+            self.api.request("POST", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", {
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": {"name": self.node, "namespace": "kube-node-lease"}, "spec": spec,
+            })  # fmt: skip
+
+    # pods ------------------------------------------------------------------
+    def list_pods(self) -> list[dict[str, Any]]:
+        sel = urllib.parse.quote(f"spec.nodeName={self.node}")
+        return list(self.api.get(f"/api/v1/pods?fieldSelector={sel}")["items"])
+
+    def sync_once(self) -> None:
+        self.heartbeat()
+        pods = self.list_pods()
+        with self.lock:
+            self.snapshot = pods
+        seen = set()
+        for pod in pods:
+            uid = pod["metadata"]["uid"]
+            seen.add(uid)
+            try:
+                self.sync_pod(pod)
+            except Exception:
+                log.exception("sync of pod %s/%s failed", pod["metadata"]["namespace"], pod["metadata"]["name"])
+        for uid in set(self.pods) - seen:
+            self.free_ips.append(self.pods.pop(uid).ip)
+
+    def record(self, pod: dict[str, Any]) -> PodRecord:
+        uid = pod["metadata"]["uid"]
+        rec = self.pods.get(uid)
+        if rec is None:
+            # Past 245 live pods addresses repeat; no test gets near that.
+            ip = self.free_ips.pop(0) if self.free_ips else "192.0.2.9"
+            started = (pod.get("status") or {}).get("startTime") or now_iso()
+            rec = PodRecord(ip, started)
+            self.pods[uid] = rec
+        return rec
+
+    def sync_pod(self, pod: dict[str, Any]) -> None:
+        meta = pod["metadata"]
+        ns, name = meta["namespace"], meta["name"]
+        if meta.get("deletionTimestamp"):
+            # No containers to stop: graceful deletion completes at once, as the kubelet would
+            # after the containers exited.
+            body = {"apiVersion": "v1", "kind": "DeleteOptions", "gracePeriodSeconds": 0,
+                    "preconditions": {"uid": meta["uid"]}}  # fmt: skip
+            try:
+                self.api.request("DELETE", f"/api/v1/namespaces/{ns}/pods/{name}", body)
+                log.info("deleted %s/%s", ns, name)
+            except ApiError as e:
+                if e.status not in (404, 409):
+                    raise
+            return
+        rec = self.record(pod)
+        fingerprint = json.dumps(
+            [meta.get("annotations") or {}, [(c["name"], c.get("image")) for c in pod["spec"].get("containers", [])]],
+            sort_keys=True,
+        )
+        if fingerprint == rec.fingerprint and (pod.get("status") or {}).get("podIP") == rec.ip:
+            return
+        status, states = desired_status(pod, rec)
+        self.api.merge_patch(f"/api/v1/namespaces/{ns}/pods/{name}/status", {"status": status})
+        rec.fingerprint = fingerprint
+        log.info("pod %s/%s -> %s %s", ns, name, status["phase"], states)
+        self.post_events(pod, rec, states)
+
+    def post_events(self, pod: dict[str, Any], rec: PodRecord, states: list[str]) -> None:
+        restarts = 4
+        with contextlib.suppress(ValueError, TypeError):
+            restarts = max(1, int(annotation(pod, "restarts") or 4))
+        for c, state in zip(pod["spec"].get("containers", []), states, strict=True):
+            for etype, reason, message, count in events_for(pod, c, state, restarts):
+                key = f"{c['name']}|{reason}|{message}"
+                if key in rec.events_sent:
+                    continue
+                rec.events_sent.add(key)
+                self.post_event(pod, c["name"], etype, reason, message, count)
+
+    def post_event(self, pod: dict[str, Any], container: str, etype: str, reason: str, message: str,
+                   count: int) -> None:  # fmt: skip
+        meta = pod["metadata"]
+        t = now_iso()
+        event = {
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": f"{meta['name']}.{_hexid(meta['uid'], container, reason, message)[:16]}",
+                         "namespace": meta["namespace"]},
+            "involvedObject": {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"],
+                               "uid": meta["uid"], "apiVersion": "v1", "resourceVersion": meta.get("resourceVersion"),
+                               "fieldPath": f"spec.containers{{{container}}}"},
+            "reason": reason, "message": message, "type": etype, "count": count,
+            "source": {"component": "kubelet", "host": self.node},
+            "firstTimestamp": t, "lastTimestamp": t,
+            "reportingComponent": "kubelet", "reportingInstance": self.node,
+        }  # fmt: skip
+        try:
+            self.api.request("POST", f"/api/v1/namespaces/{meta['namespace']}/events", event)
+        except ApiError as e:
+            if e.status == 409:
+                return
+            if e.status == 403 or e.status == 404:  # namespace terminating or gone
+                log.info("event for %s/%s dropped: %s", meta["namespace"], meta["name"], e)
+                return
+            raise
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.register()
+                break
+            except Exception as e:
+                log.warning("node registration failed (%s); retrying", e)
+                self.stopping.wait(1)
+        while not self.stopping.is_set():
+            try:
+                self.sync_once()
+            except Exception:
+                log.exception("sync failed")
+                self.stopping.wait(1)
+            self.stopping.wait(POLL_SECONDS)
+
+    # metrics ---------------------------------------------------------------
+    def pod_metrics(self, pod: dict[str, Any]) -> dict[str, Any]:
+        containers = pod["spec"].get("containers", [])
+        items = []
+        for i, c in enumerate(containers):
+            usage = parse_usage(annotation(pod, f"usage.{c['name']}"))
+            if usage is None:
+                pod_usage = parse_usage(annotation(pod, "usage"))
+                # The pod-level figure is the pod's total: it goes to the first container.
+                usage = (pod_usage if i == 0 else {"cpu": "0", "memory": "0"}) if pod_usage else DEFAULT_USAGE
+            items.append({"name": c["name"], "usage": dict(usage)})
+        meta = pod["metadata"]
+        return {
+            "kind": "PodMetrics", "apiVersion": "metrics.k8s.io/v1beta1",
+            "metadata": {"name": meta["name"], "namespace": meta["namespace"], "labels": meta.get("labels") or {},
+                         "creationTimestamp": now_iso(), "selfLink": (
+                             f"/apis/metrics.k8s.io/v1beta1/namespaces/{meta['namespace']}/pods/{meta['name']}")},
+            "timestamp": now_iso(), "window": "30s", "containers": items,
+        }  # fmt: skip
+
+    def running_pods(self) -> list[dict[str, Any]]:
+        with self.lock:
+            pods = list(self.snapshot)
+        return [p for p in pods if (p.get("status") or {}).get("phase") == "Running"
+                and not p["metadata"].get("deletionTimestamp")]  # fmt: skip
+
+    def node_metrics(self) -> dict[str, Any]:
+        cpu = parse_quantity(NODE_BASE_USAGE["cpu"])
+        mem = parse_quantity(NODE_BASE_USAGE["memory"])
+        for pod in self.running_pods():
+            for c in self.pod_metrics(pod)["containers"]:
+                cpu += parse_quantity(c["usage"].get("cpu", "0"))
+                mem += parse_quantity(c["usage"].get("memory", "0"))
+        return {
+            "kind": "NodeMetrics", "apiVersion": "metrics.k8s.io/v1beta1",
+            "metadata": {"name": self.node, "labels": {"kubernetes.io/hostname": self.node},
+                         "creationTimestamp": now_iso(), "selfLink": f"/apis/metrics.k8s.io/v1beta1/nodes/{self.node}"},
+            "timestamp": now_iso(), "window": "30s",
+            "usage": {"cpu": f"{round(cpu * 1e9)}n", "memory": f"{round(mem / 1024)}Ki"},
+        }  # fmt: skip
+
+
+def label_selector_matches(selector: str, labels: dict[str, str]) -> bool:
+    """Equality-based and set-based (in/notin/exists) label selectors, as kubectl sends them."""
+    if not selector:
+        return True
+    for term in re.split(r",(?![^()]*\))", selector):
+        term = term.strip()
+        if not term:
+            continue
+        m = re.fullmatch(r"([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)", term)
+        if m:
+            values = {v.strip() for v in m.group(3).split(",")}
+            inside = labels.get(m.group(1)) in values
+            if inside != (m.group(2) == "in"):
+                return False
+            continue
+        m = re.fullmatch(r"([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)", term)
+        if m:
+            equal = labels.get(m.group(1)) == m.group(3)
+            if equal != (m.group(2) != "!="):
+                return False
+            continue
+        if term.startswith("!"):
+            if term[1:] in labels:
+                return False
+        elif term not in labels:
+            return False
+    return True
+
+
+# --- HTTPS server: kubelet API (logs) + metrics API ------------------------------------------
+
+
+RESOURCE_LIST = {
+    "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "metrics.k8s.io/v1beta1",
+    "resources": [
+        {"name": "nodes", "singularName": "", "namespaced": False, "kind": "NodeMetrics", "verbs": ["get", "list"]},
+        {"name": "pods", "singularName": "", "namespaced": True, "kind": "PodMetrics", "verbs": ["get", "list"]},
+    ],
+}  # fmt: skip
+
+
+def make_handler(kubelet: Kubelet) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "fake-kubelet"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("http %s", format % args)
+
+        def send_json(self, code: int, obj: Any) -> None:
+            body = json.dumps(obj).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def send_text(self, code: int, text: str) -> None:
+            body = text.encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def not_found(self, what: str) -> None:
+            self.send_json(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound",
+                                 "message": what, "code": 404})  # fmt: skip
+
+        def do_GET(self) -> None:
+            try:
+                url = urllib.parse.urlsplit(self.path)
+                query = urllib.parse.parse_qs(url.query)
+                parts = [urllib.parse.unquote(p) for p in url.path.strip("/").split("/") if p]
+                if parts[:1] == ["containerLogs"] and len(parts) == 4:
+                    self.container_logs(parts[1], parts[2], parts[3], query)
+                elif parts[:3] == ["apis", "metrics.k8s.io", "v1beta1"]:
+                    self.metrics(parts[3:], query)
+                elif parts in (["healthz"], ["readyz"], ["livez"]):
+                    self.send_text(200, "ok")
+                else:
+                    self.not_found(f"the server could not find the requested resource ({url.path})")
+            except Exception as e:
+                log.exception("GET %s failed", self.path)
+                with contextlib.suppress(Exception):
+                    self.send_text(500, f"internal error: {e}")
+
+        def container_logs(self, ns: str, name: str, container: str, query: dict[str, list[str]]) -> None:
+            try:
+                pod = kubelet.api.get(f"/api/v1/namespaces/{ns}/pods/{name}")
+            except ApiError as e:
+                self.send_text(404 if e.status == 404 else 500, f'pod "{name}" not found')
+                return
+            names = [c["name"] for c in pod["spec"].get("containers", []) + pod["spec"].get("initContainers", [])]
+            if container not in names:
+                self.send_text(400, f'container "{container}" in pod "{name}" is not valid')
+                return
+            state = container_state_name(pod, container)
+            previous = query.get("previous", ["false"])[0] == "true"
+            if previous:
+                if state not in ("CrashLoopBackOff", "OOMKilled"):
+                    self.send_text(400, f'previous terminated container "{container}" in pod "{name}" not found')
+                    return
+                text = annotation(pod, "previous-logs", container) or annotation(pod, "logs", container) or ""
+            elif state in ("ImagePullBackOff", "ErrImagePull"):
+                self.send_text(400, f'container "{container}" in pod "{name}" is waiting to start: '
+                                    "trying and failing to pull image")  # fmt: skip
+                return
+            elif state == "CreateContainerConfigError":
+                self.send_text(400, f'container "{container}" in pod "{name}" is waiting to start: '
+                                    "CreateContainerConfigError")  # fmt: skip
+                return
+            else:
+                text = annotation(pod, "logs", container) or ""
+            lines = text.splitlines(keepends=True)
+            if lines and not lines[-1].endswith("\n"):
+                lines[-1] += "\n"
+            if "tailLines" in query:
+                with contextlib.suppress(ValueError):
+                    n = int(query["tailLines"][0])
+                    lines = lines[-n:] if n > 0 else []
+            if query.get("timestamps", ["false"])[0] == "true":
+                started = (pod.get("status") or {}).get("startTime") or now_iso()
+                stamp = started.replace("Z", ".000000000Z")
+                lines = [f"{stamp} {line}" for line in lines]
+            out = "".join(lines)
+            if "limitBytes" in query:
+                with contextlib.suppress(ValueError):
+                    out = out.encode()[: int(query["limitBytes"][0])].decode(errors="ignore")
+            self.send_text(200, out)
+
+        def metrics(self, rest: list[str], query: dict[str, list[str]]) -> None:
+            selector = query.get("labelSelector", [""])[0]
+            if not rest:
+                self.send_json(200, RESOURCE_LIST)
+                return
+            if rest[0] == "nodes":
+                node = kubelet.node_metrics()
+                if len(rest) == 2:
+                    if rest[1] == kubelet.node:
+                        self.send_json(200, node)
+                    else:
+                        self.not_found(f'nodemetrics.metrics.k8s.io "{rest[1]}" not found')
+                    return
+                items = [node] if label_selector_matches(selector, node["metadata"]["labels"]) else []
+                self.send_json(200, {"kind": "NodeMetricsList", "apiVersion": "metrics.k8s.io/v1beta1",
+                                     "metadata": {}, "items": items})  # fmt: skip
+                return
+            ns = None
+            if rest[0] == "namespaces" and len(rest) >= 3:
+                ns, rest = rest[1], rest[2:]
+            if rest[0] != "pods":
+                self.not_found("unknown metrics resource")
+                return
+            pods = [p for p in kubelet.running_pods() if ns is None or p["metadata"]["namespace"] == ns]
+            if len(rest) == 2:
+                match = [p for p in pods if p["metadata"]["name"] == rest[1]]
+                if match:
+                    self.send_json(200, kubelet.pod_metrics(match[0]))
+                else:
+                    self.not_found(f'podmetrics.metrics.k8s.io "{ns}/{rest[1]}" not found')
+                return
+            items = [kubelet.pod_metrics(p) for p in pods
+                     if label_selector_matches(selector, p["metadata"].get("labels") or {})]  # fmt: skip
+            self.send_json(200, {"kind": "PodMetricsList", "apiVersion": "metrics.k8s.io/v1beta1",
+                                 "metadata": {}, "items": items})  # fmt: skip
+
+    return Handler
+
+
+def serve(kubelet: Kubelet, cert: str, key: str) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", kubelet.port), make_handler(kubelet))
+    server.daemon_threads = True
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, name="https", daemon=True).start()
+    return server
+
+
+def watch_owner(owner: int, state_dir: Path, kubelet: Kubelet) -> None:
+    """If the test run that started us dies without teardown, take the cluster down with it."""
+    while not kubelet.stopping.wait(1):
+        if Path(f"/proc/{owner}").exists():
+            continue
+        log.warning("owner process %d is gone: stopping the cluster", owner)
+        try:
+            pids = json.loads((state_dir / "pids.json").read_text())
+        except (OSError, ValueError):
+            pids = {}
+        for name, pid in pids.items():
+            if pid == os.getpid():
+                continue
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if str(state_dir) in cmdline:  # never a recycled PID
+                log.info("sending SIGTERM to %s (%d)", name, pid)
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGTERM)
+        kubelet.stopping.set()
+        return
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--server", required=True)
+    p.add_argument("--token-file", required=True)
+    p.add_argument("--ca-file", required=True)
+    p.add_argument("--cert-file", required=True)
+    p.add_argument("--key-file", required=True)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--node-name", default="aiops-node-1")
+    p.add_argument("--log-file")
+    p.add_argument("--state-dir", help="the cluster's state dir (pids.json; marks this process as the cluster's)")
+    p.add_argument("--owner-pid", type=int, help="stop the whole cluster when this process is gone")
+    args = p.parse_args(argv)
+    logging.basicConfig(
+        filename=args.log_file, level=logging.INFO, format="%(asctime)s %(levelname)s %(threadName)s %(message)s"
+    )
+    api = Api(args.server, Path(args.token_file).read_text().strip(), args.ca_file)
+    kubelet = Kubelet(api, args.node_name, args.port)
+    if args.owner_pid and args.state_dir:
+        threading.Thread(target=watch_owner, args=(args.owner_pid, Path(args.state_dir), kubelet), name="owner",
+                         daemon=True).start()  # fmt: skip
+    signal.signal(signal.SIGTERM, lambda *_: kubelet.stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: kubelet.stopping.set())
+    server = serve(kubelet, args.cert_file, args.key_file)
+    log.info("serving kubelet API and metrics on https://127.0.0.1:%d", args.port)
+    kubelet.run()
+    server.shutdown()
+    log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
