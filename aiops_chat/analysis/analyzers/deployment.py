@@ -22,8 +22,7 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
         conds = conditions_of(dep)
         progressing = conds.get("Progressing") or {}
         failure = conds.get("ReplicaFailure") or {}
-        suggestions = [kubectl("rollout", "status", f"deployment/{name}", "--timeout=10s", namespace=ns),
-                       describe("Deployment", name, ns), kubectl("rollout", "history", f"deployment/{name}", namespace=ns)]
+        suggestions = [describe("Deployment", name, ns), kubectl("rollout", "history", f"deployment/{name}", namespace=ns)]
         replicas = f"{available}/{desired} replicas available"
         if progressing.get("reason") == "ProgressDeadlineExceeded":
             yield make(NAME, dep, "Deployment", Severity.CRITICAL, "ProgressDeadlineExceeded",

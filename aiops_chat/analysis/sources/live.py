@@ -1,123 +1,154 @@
-"""Objects from the live cluster, read with `kubectl get -o json` through the executor.
+"""Objects from the live cluster through the API: one LIST per kind, all in parallel, raw JSON.
 
-Going through the executor (not the kubernetes SDK) means every read is policy-checked, pinned to the
-session's context and audited like any other command, and the same code serves `aiops analyze` and the
-agent's `analyze_cluster` tool. One command lists all namespaced kinds; if the server refuses it as a
-whole (an unknown kind on an old server, RBAC), each kind is tried alone so one refusal costs one kind.
+This is what `aiops analyze` and `aiops optimize` use. The agent's `analyze_cluster` tool reads through
+the policy-checked executor instead (kubectl_reads.py); its names are re-exported here for its callers.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from aiops_chat.analysis.inventory import Inventory, Obj
-from aiops_chat.analysis.sources.snapshot import flatten
-from aiops_chat.execution.result import CommandResult
+from aiops_chat.analysis.inventory import Inventory
+from aiops_chat.analysis.sources.kubectl_reads import (
+    CLUSTER,
+    NAMESPACED,
+    LiveSnapshot,
+    collect,
+    collect_with_executor,
+)
 
 if TYPE_CHECKING:
     from aiops_chat.config import Config
-    from aiops_chat.execution.executor import Executor
+    from aiops_chat.kube_gateway import KubeGateway, Resource
 
-ReadFn = Callable[[Sequence[str]], CommandResult]
-
-# kubectl resource name -> Kind, for what the analyzers read.
-NAMESPACED: dict[str, str] = {
-    "pods": "Pod", "deployments": "Deployment", "replicasets": "ReplicaSet", "statefulsets": "StatefulSet",
-    "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob", "services": "Service",
-    "endpoints": "Endpoints", "persistentvolumeclaims": "PersistentVolumeClaim", "ingresses": "Ingress",
-    "horizontalpodautoscalers": "HorizontalPodAutoscaler", "poddisruptionbudgets": "PodDisruptionBudget",
-    "networkpolicies": "NetworkPolicy", "events": "Event",
-}
-CLUSTER: dict[str, str] = {"nodes": "Node"}
-# JSON of a few thousand objects is large; the executor's usual cap (sized for a model) would cut it.
-LIVE_MAX_BYTES = 256 * 1024 * 1024
+__all__ = ["CLUSTER", "KINDS", "METRICS", "NAMESPACED", "OPTIMIZE_KINDS", "KindSpec", "LiveSnapshot", "collect",
+           "collect_with_executor", "load_live"]
 
 
-@dataclass
-class LiveSnapshot:
-    inventory: Inventory
-    commands: list[CommandResult] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+@dataclass(frozen=True)
+class KindSpec:
+    kind: str
+    group: str
+    versions: tuple[str, ...]  # newest first; 1.20 serves only the older ones for some kinds
+    plural: str
+    namespaced: bool = True
+    # Kinds no other analyzer consults may be filtered by the label selector on the server.
+    subject_only: bool = False
+    metadata_only: bool = False
+    fixed_selector: str | None = None
 
 
-def collect(read: ReadFn, *, namespace: str | None, all_namespaces: bool = False,
-            include_nodes: bool = True) -> LiveSnapshot:
-    """List the kinds the analyzers need. `namespace` None with all_namespaces False: the pinned one."""
-    scope = ["-A"] if all_namespaces else (["-n", namespace] if namespace else [])
-    objects: list[Obj] = []
-    listed: set[str] = set()
-    commands: list[CommandResult] = []
-    notes: list[str] = []
+KINDS: tuple[KindSpec, ...] = (
+    KindSpec("Pod", "", ("v1",), "pods"),
+    KindSpec("Event", "", ("v1",), "events"),
+    KindSpec("Service", "", ("v1",), "services"),
+    KindSpec("Endpoints", "", ("v1",), "endpoints"),
+    KindSpec("PersistentVolumeClaim", "", ("v1",), "persistentvolumeclaims", subject_only=True),
+    KindSpec("Node", "", ("v1",), "nodes", namespaced=False),
+    KindSpec("PersistentVolume", "", ("v1",), "persistentvolumes", namespaced=False, subject_only=True),
+    # Metadata only: Ingress TLS checks need names, Helm release checks need labels, nobody needs payloads.
+    KindSpec("Secret", "", ("v1",), "secrets", metadata_only=True),
+    KindSpec("ConfigMap", "", ("v1",), "configmaps", metadata_only=True, fixed_selector="owner=helm"),
+    KindSpec("Deployment", "apps", ("v1",), "deployments"),
+    KindSpec("ReplicaSet", "apps", ("v1",), "replicasets"),
+    KindSpec("StatefulSet", "apps", ("v1",), "statefulsets", subject_only=True),
+    KindSpec("DaemonSet", "apps", ("v1",), "daemonsets", subject_only=True),
+    KindSpec("Job", "batch", ("v1",), "jobs"),
+    KindSpec("CronJob", "batch", ("v1", "v1beta1"), "cronjobs", subject_only=True),
+    KindSpec("Ingress", "networking.k8s.io", ("v1", "v1beta1"), "ingresses", subject_only=True),
+    KindSpec("IngressClass", "networking.k8s.io", ("v1", "v1beta1"), "ingressclasses", namespaced=False),
+    KindSpec("StorageClass", "storage.k8s.io", ("v1", "v1beta1"), "storageclasses", namespaced=False),
+    KindSpec("HorizontalPodAutoscaler", "autoscaling", ("v2", "v2beta2", "v1"), "horizontalpodautoscalers",
+             subject_only=True),
+    KindSpec("PodDisruptionBudget", "policy", ("v1", "v1beta1"), "poddisruptionbudgets", subject_only=True),
+    KindSpec("NetworkPolicy", "networking.k8s.io", ("v1",), "networkpolicies", subject_only=True),
+    KindSpec("ValidatingWebhookConfiguration", "admissionregistration.k8s.io", ("v1", "v1beta1"),
+             "validatingwebhookconfigurations", namespaced=False),
+    KindSpec("MutatingWebhookConfiguration", "admissionregistration.k8s.io", ("v1", "v1beta1"),
+             "mutatingwebhookconfigurations", namespaced=False),
+)
 
-    def fetch(resources: Sequence[str], extra: Sequence[str]) -> bool:
-        result = read(["kubectl", "get", ",".join(resources), "-o", "json", *extra])
-        commands.append(result)
-        items = _parse(result)
-        if items is None:
-            return False
-        objects.extend(items)
-        listed.update(NAMESPACED.get(r) or CLUSTER[r] for r in resources)
-        return True
+METRICS = KindSpec("PodMetrics", "metrics.k8s.io", ("v1beta1",), "pods")
 
-    if not fetch(list(NAMESPACED), scope):
-        for resource in NAMESPACED:
-            if not fetch([resource], scope):
-                notes.append(f"could not list {resource}: {_why(commands[-1])}")
-    if include_nodes and not fetch(list(CLUSTER), []):
-        notes.append(f"could not list nodes: {_why(commands[-1])}")
-    scoped = None if all_namespaces else namespace
-    inventory = Inventory(_by_kind(objects), listed=listed, namespace=scoped, notes=notes)
-    return LiveSnapshot(inventory, commands, notes)
-
-
-def collect_with_executor(executor: Executor, *, all_namespaces: bool = False, request: str = "analyze",
-                          include_nodes: bool = True) -> LiveSnapshot:
-    """`collect` through a copy of `executor` whose output cap fits whole JSON lists."""
-    from aiops_chat.execution.executor import Executor
-
-    cfg = executor.cfg.replace(executor=dataclasses.replace(executor.cfg.executor, max_output_bytes=LIVE_MAX_BYTES))
-    reader = Executor(cfg, target=executor.target, audit=executor.audit, source=executor.source)
-
-    def read(argv: Sequence[str]) -> CommandResult:
-        return reader.run(argv, request=request)
-
-    namespace = None if all_namespaces else executor.target.namespace
-    return collect(read, namespace=namespace, all_namespaces=all_namespaces, include_nodes=include_nodes)
+# What `aiops optimize` needs: workloads, their pods and autoscalers, and usage from the metrics API.
+OPTIMIZE_KINDS: tuple[KindSpec, ...] = (
+    *(k for k in KINDS if k.kind in ("Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet",
+                                     "HorizontalPodAutoscaler")),
+    METRICS,
+)
 
 
-def load_live(cfg: Config, *, context: str | None = None, namespace: str | None = None,
-              all_namespaces: bool = False) -> Inventory:
-    """The inventory of one namespace (or all) of a context, for front ends that only want findings.
-    Reads are audited like every command when the audit log is enabled."""
-    from aiops_chat.audit import AuditLog
-    from aiops_chat.execution.executor import Executor
+def load_live(
+    cfg: Config,
+    *,
+    context: str | None = None,
+    namespace: str | None = None,
+    all_namespaces: bool = False,
+    label_selector: str | None = None,
+    kinds: tuple[KindSpec, ...] = KINDS,
+    gateway: KubeGateway | None = None,
+) -> Inventory:
+    """List every kind the analyzers use, in parallel; forbidden or missing kinds become notes.
 
-    audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
-    executor = Executor(cfg, context=context, namespace=namespace, audit=audit, source="analyze")
-    return collect_with_executor(executor, all_namespaces=all_namespaces).inventory
+    Scope: all namespaces if asked, else `namespace`, else the context's (as kubectl would).
+    """
+    from aiops_chat.kube_gateway import KubeGateway
 
+    if all_namespaces:
+        namespace = None
+    elif not namespace:
+        from aiops_chat.execution.executor import resolve_target
 
-def _parse(result: CommandResult) -> list[Obj] | None:
-    if not result.ok or result.truncated:
-        return None
+        namespace = resolve_target(cfg, context, None).namespace
+    gw = gateway or KubeGateway(cfg, context=context)
     try:
-        data = json.loads(result.stdout or "{}")
-    except ValueError:
+        groups = gw.api_groups()  # also the reachability check: an unreachable server fails here, once
+        plan: list[tuple[KindSpec, Resource]] = []
+        notes: list[str] = []
+        for spec in kinds:
+            res = resource_for(spec, groups)
+            if res is None:
+                notes.append(f"{spec.kind}: not served by this cluster ({spec.group or 'core'} "
+                             f"{'/'.join(spec.versions)}), skipped")
+            else:
+                plan.append((spec, res))
+        with ThreadPoolExecutor(max_workers=min(12, len(plan) or 1)) as pool:
+            results = list(pool.map(lambda p: _list(gw, p[0], p[1], namespace, label_selector), plan))
+    finally:
+        if gateway is None:
+            gw.close()
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    listed: list[str] = []
+    for (spec, _res), (items, note) in zip(plan, results, strict=True):
+        if note:
+            notes.append(note)
+            continue
+        by_kind[spec.kind] = items
+        # A label-filtered list says nothing about absence, so it does not count as listed.
+        if not (label_selector and spec.subject_only):
+            listed.append(spec.kind)
+    return Inventory(by_kind, listed=listed, namespace=namespace, notes=notes)
+
+
+def resource_for(spec: KindSpec, groups: dict[str, list[str]]) -> Resource | None:
+    from aiops_chat.kube_gateway import Resource, pick_version
+
+    version = pick_version(groups, spec.group, spec.versions)
+    if version is None:
         return None
-    return [obj for obj in flatten([data]) if isinstance(obj, dict) and obj.get("kind")]
+    return Resource(spec.kind, spec.group, version, spec.plural, spec.namespaced)
 
 
-def _by_kind(objects: list[Obj]) -> dict[str, list[Obj]]:
-    out: dict[str, list[Obj]] = {}
-    for obj in objects:
-        out.setdefault(str(obj["kind"]), []).append(obj)
-    return out
+def _list(gw: KubeGateway, spec: KindSpec, res: Resource, namespace: str | None,
+          label_selector: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    from aiops_chat.kube_gateway import ListFailed
 
-
-def _why(result: CommandResult) -> str:
-    text = result.error or (result.stderr.strip().splitlines() or [""])[-1] or f"exit code {result.exit_code}"
-    return text[:200]
+    selector = spec.fixed_selector or (label_selector if spec.subject_only else None)
+    try:
+        return gw.list_items(res, namespace=namespace, label_selector=selector,
+                             metadata_only=spec.metadata_only), None
+    except ListFailed as exc:
+        what = "not allowed to list" if exc.status in (401, 403) else "not served"
+        return [], f"{spec.kind}: {what} ({exc.status}{': ' + exc.reason if exc.reason else ''}), skipped"

@@ -1,0 +1,124 @@
+"""Objects from the live cluster, read with `kubectl get -o json` through the executor (the agent's path).
+
+`aiops analyze` reads through the API directly (sources/live.py: parallel raw LISTs, faster); the agent's
+`analyze_cluster` tool reads here instead. Going through the executor (not the kubernetes SDK) means every read is policy-checked, pinned to the
+session's context and audited like any other command, and the same code serves `aiops analyze` and the
+agent's `analyze_cluster` tool. One command lists all namespaced kinds; if the server refuses it as a
+whole (an unknown kind on an old server, RBAC), each kind is tried alone so one refusal costs one kind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from aiops_chat.analysis.inventory import Inventory, Obj
+from aiops_chat.analysis.sources.snapshot import flatten
+from aiops_chat.execution.result import CommandResult
+
+if TYPE_CHECKING:
+    from aiops_chat.config import Config
+    from aiops_chat.execution.executor import Executor
+
+ReadFn = Callable[[Sequence[str]], CommandResult]
+
+# kubectl resource name -> Kind, for what the analyzers read.
+NAMESPACED: dict[str, str] = {
+    "pods": "Pod", "deployments": "Deployment", "replicasets": "ReplicaSet", "statefulsets": "StatefulSet",
+    "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob", "services": "Service",
+    "endpoints": "Endpoints", "persistentvolumeclaims": "PersistentVolumeClaim", "ingresses": "Ingress",
+    "horizontalpodautoscalers": "HorizontalPodAutoscaler", "poddisruptionbudgets": "PodDisruptionBudget",
+    "networkpolicies": "NetworkPolicy", "events": "Event",
+}
+CLUSTER: dict[str, str] = {"nodes": "Node"}
+# JSON of a few thousand objects is large; the executor's usual cap (sized for a model) would cut it.
+LIVE_MAX_BYTES = 256 * 1024 * 1024
+
+
+@dataclass
+class LiveSnapshot:
+    inventory: Inventory
+    commands: list[CommandResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def collect(read: ReadFn, *, namespace: str | None, all_namespaces: bool = False,
+            include_nodes: bool = True) -> LiveSnapshot:
+    """List the kinds the analyzers need. `namespace` None with all_namespaces False: the pinned one."""
+    scope = ["-A"] if all_namespaces else (["-n", namespace] if namespace else [])
+    objects: list[Obj] = []
+    listed: set[str] = set()
+    commands: list[CommandResult] = []
+    notes: list[str] = []
+
+    def fetch(resources: Sequence[str], extra: Sequence[str]) -> bool:
+        result = read(["kubectl", "get", ",".join(resources), "-o", "json", *extra])
+        commands.append(result)
+        items = _parse(result)
+        if items is None:
+            return False
+        objects.extend(items)
+        listed.update(NAMESPACED.get(r) or CLUSTER[r] for r in resources)
+        return True
+
+    if not fetch(list(NAMESPACED), scope):
+        for resource in NAMESPACED:
+            if not fetch([resource], scope):
+                notes.append(f"could not list {resource}: {_why(commands[-1])}")
+    if include_nodes and not fetch(list(CLUSTER), []):
+        notes.append(f"could not list nodes: {_why(commands[-1])}")
+    scoped = None if all_namespaces else namespace
+    inventory = Inventory(_by_kind(objects), listed=listed, namespace=scoped, notes=notes)
+    return LiveSnapshot(inventory, commands, notes)
+
+
+def collect_with_executor(executor: Executor, *, all_namespaces: bool = False, request: str = "analyze",
+                          include_nodes: bool = True) -> LiveSnapshot:
+    """`collect` through a copy of `executor` whose output cap fits whole JSON lists."""
+    from aiops_chat.execution.executor import Executor
+
+    cfg = executor.cfg.replace(executor=dataclasses.replace(executor.cfg.executor, max_output_bytes=LIVE_MAX_BYTES))
+    reader = Executor(cfg, target=executor.target, audit=executor.audit, source=executor.source)
+
+    def read(argv: Sequence[str]) -> CommandResult:
+        return reader.run(argv, request=request)
+
+    namespace = None if all_namespaces else executor.target.namespace
+    return collect(read, namespace=namespace, all_namespaces=all_namespaces, include_nodes=include_nodes)
+
+
+def load_with_executor(cfg: Config, *, context: str | None = None, namespace: str | None = None,
+              all_namespaces: bool = False) -> Inventory:
+    """The inventory of one namespace (or all) of a context, for front ends that only want findings.
+    Reads are audited like every command when the audit log is enabled."""
+    from aiops_chat.audit import AuditLog
+    from aiops_chat.execution.executor import Executor
+
+    audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
+    executor = Executor(cfg, context=context, namespace=namespace, audit=audit, source="analyze")
+    return collect_with_executor(executor, all_namespaces=all_namespaces).inventory
+
+
+def _parse(result: CommandResult) -> list[Obj] | None:
+    if not result.ok or result.truncated:
+        return None
+    try:
+        data = json.loads(result.stdout or "{}")
+    except ValueError:
+        return None
+    return [obj for obj in flatten([data]) if isinstance(obj, dict) and obj.get("kind")]
+
+
+def _by_kind(objects: list[Obj]) -> dict[str, list[Obj]]:
+    out: dict[str, list[Obj]] = {}
+    for obj in objects:
+        out.setdefault(str(obj["kind"]), []).append(obj)
+    return out
+
+
+def _why(result: CommandResult) -> str:
+    text = result.error or (result.stderr.strip().splitlines() or [""])[-1] or f"exit code {result.exit_code}"
+    return text[:200]

@@ -1,0 +1,133 @@
+"""`aiops analyze` (health findings) and `aiops optimize` (resource right-sizing).
+
+Only the standard library at top level: the analysis, the YAML parser and the kubernetes SDK load when a
+command actually runs, so `aiops --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aiops_chat.analysis.inventory import Inventory
+    from aiops_chat.config import Config
+
+SEVERITIES = ("info", "warning", "critical")
+OUTPUTS = ("table", "json", "markdown")
+
+
+def _source_options(p: argparse.ArgumentParser) -> None:
+    # The root parser owns -n/--namespace; accepting it after the subcommand too (same dest, no default
+    # of its own) lets `aiops analyze -n NS` work as kubectl users type it without shadowing `aiops -n NS`.
+    p.add_argument("-n", "--namespace", default=argparse.SUPPRESS, help="namespace (same as the global -n)")
+    p.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace (default for snapshots)")
+    p.add_argument("-l", "--selector", metavar="SELECTOR", help="only objects whose labels match (kubectl syntax)")
+    p.add_argument("-o", "--output", choices=OUTPUTS, default="table", help="output format (default: table)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--snapshot", metavar="FILE", help="analyze a YAML/JSON file (kubectl get -o yaml|json) "
+                     "instead of the live cluster")
+    src.add_argument("--demo", action="store_true", help="analyze the built-in snapshot of a broken TaskFlow deployment")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="find what is wrong in the cluster, grouped by root cause",
+                       description="Deterministic health analysis (no LLM needed): runs every analyzer over the "
+                       "live cluster, a snapshot file or the demo, and groups findings by root cause. Exit 0 when it "
+                       "ran, 1 when --fail-on is met. Namespace: -n NS (global option), -A, or the context's.")
+    _source_options(p)
+    p.add_argument("--filter", metavar="NAMES", help="comma-separated analyzers to run, e.g. Pod,Service "
+                   "(see --list-analyzers)")
+    p.add_argument("--severity", choices=SEVERITIES, default="info", help="lowest severity shown (default: info)")
+    p.add_argument("--fail-on", choices=("warning", "critical"), help="exit 1 when a finding of this severity "
+                   "or worse is shown")
+    p.add_argument("--best-practices", action="store_true", help="also run the best-practice checks "
+                   "(requests/limits, probes, latest tags, root, privileged)")
+    p.add_argument("--explain", action="store_true", help="ask the LLM for cause and fix per group (cached)")
+    p.add_argument("--anonymize", action="store_true", help="with --explain: send pseudonyms instead of names, "
+                   "namespaces, label values and IPs; map them back in the answer")
+    p.add_argument("--no-cache", action="store_true", help="with --explain: ask again even if cached")
+    p.add_argument("--list-analyzers", action="store_true", help="print the analyzer names and exit")
+    p.set_defaults(handler=run_analyze)
+
+    o = sub.add_parser("optimize", help="right-size requests, limits and HPA bounds from metrics API usage",
+                       description="Compares usage from metrics.k8s.io with requests and limits and HPA bounds; "
+                       "prints a `kubectl set resources` command (and a Helm values snippet for Helm-managed "
+                       "workloads) per recommendation.")
+    _source_options(o)
+    o.set_defaults(handler=run_optimize)
+
+
+def _load(args: argparse.Namespace, cfg: Config, *, optimize: bool = False) -> tuple[Inventory, str]:
+    """The inventory and a label for where it came from."""
+    namespace = None if args.all_namespaces else args.namespace
+    if args.demo:
+        from aiops_chat.analysis.sources.demo import load_demo
+
+        return load_demo(namespace=namespace), "demo"
+    if args.snapshot:
+        from aiops_chat.analysis.sources.snapshot import load_snapshot
+
+        return load_snapshot(args.snapshot, namespace=namespace), args.snapshot
+    from aiops_chat.analysis.sources import live
+
+    kinds = live.OPTIMIZE_KINDS if optimize else live.KINDS
+    inv = live.load_live(cfg, context=args.context, namespace=namespace, all_namespaces=args.all_namespaces,
+                         label_selector=args.selector, kinds=kinds)
+    return inv, f"namespace {inv.namespace}" if inv.namespace else "all namespaces"
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    from aiops_chat.analysis import api, render
+    from aiops_chat.analysis.findings import Severity
+    from aiops_chat.config import load_config
+
+    if args.list_analyzers:
+        from aiops_chat.analysis.analyzers import ANALYZERS, BEST_PRACTICE_ANALYZERS
+
+        print("\n".join([*ANALYZERS, *(f"{n} (--best-practices)" for n in BEST_PRACTICE_ANALYZERS)]))
+        return 0
+    cfg = load_config(args.config)
+    analyzers = api.resolve_filters(args.filter.split(",") if args.filter else None,
+                                    best_practices=args.best_practices or cfg.analysis.best_practices)
+    inv, source = _load(args, cfg)
+    findings = api.run_analyzers(inv, analyzers, label_selector=args.selector)
+    findings = api.filter_severity(findings, Severity(args.severity))
+    notes = list(inv.notes)
+    explanations = None
+    if args.explain and findings:
+        from aiops_chat.analysis.explain import explain
+
+        explanations, explain_notes = explain(findings, cfg, inventory=inv, anonymize=args.anonymize,
+                                              scope=source, use_cache=not args.no_cache)
+        notes += explain_notes
+    for note in notes:
+        print(f"aiops: note: {note}", file=sys.stderr)
+    text = render.RENDERERS[args.output](findings, notes=notes, source=source, explanations=explanations)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    if args.fail_on and any(f.severity.at_least(Severity(args.fail_on)) for f in findings):
+        return 1
+    return 0
+
+
+def run_optimize(args: argparse.Namespace) -> int:
+    from aiops_chat.analysis.optimize import recommend, render_recommendations
+    from aiops_chat.config import load_config
+
+    cfg = load_config(args.config)
+    inv, _source = _load(args, cfg, optimize=True)
+    recs = recommend(inv)
+    if args.selector:
+        from aiops_chat.analysis.inventory import labels_of
+        from aiops_chat.analysis.selectors import parse_selector
+
+        match = parse_selector(args.selector)
+        recs = [r for r in recs if (o := inv.get(r.kind, r.namespace, r.name)) is not None and match(labels_of(o))]
+    notes = list(inv.notes)
+    if not inv.all("PodMetrics"):
+        notes.append("no pod metrics (metrics.k8s.io): only missing requests/limits and HPA bounds are checked")
+    for note in notes:
+        print(f"aiops: note: {note}", file=sys.stderr)
+    sys.stdout.write(render_recommendations(recs, args.output, notes))
+    return 0

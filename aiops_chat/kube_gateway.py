@@ -1,0 +1,163 @@
+"""The cluster gateway: the only module that imports the `kubernetes` SDK.
+
+It reads raw JSON over the SDK's authenticated HTTP client and never deserialises into SDK models: those
+cost more than the request itself at 10,000 pods, and analysis wants plain dicts anyway. The SDK is
+imported lazily, in the constructor, so nothing pays for it until a live cluster is actually asked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiops_chat.errors import ClusterError
+
+if TYPE_CHECKING:
+    from aiops_chat.config import Config
+
+# Asks the API server for metadata only (no spec, no data): used for Secrets, so no payload ever leaves it.
+METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+
+
+class ListFailed(Exception):
+    """One LIST the server refused (403) or does not serve (404); the caller skips that kind."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(f"{status} {reason}")
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Where a kind lives on the API server."""
+
+    kind: str
+    group: str  # "" for the core group
+    version: str
+    plural: str
+    namespaced: bool = True
+
+    def path(self, namespace: str | None) -> str:
+        base = f"/api/{self.version}" if not self.group else f"/apis/{self.group}/{self.version}"
+        if self.namespaced and namespace:
+            return f"{base}/namespaces/{namespace}/{self.plural}"
+        return f"{base}/{self.plural}"
+
+
+class KubeGateway:
+    """Authenticated raw GETs against the cluster named by the config's kubeconfig and context."""
+
+    def __init__(self, cfg: Config, *, context: str | None = None) -> None:
+        from kubernetes import client, config  # the one place the SDK is imported
+
+        ctx = context or cfg.kube.context or None
+        configuration = client.Configuration()
+        try:
+            config.load_kube_config(config_file=cfg.kubeconfig or None, context=ctx,
+                                    client_configuration=configuration, persist_config=False)
+        except config.ConfigException as exc:
+            raise ClusterError(f"cannot load kubeconfig {cfg.kubeconfig or '~/.kube/config'}"
+                               f"{f' (context {ctx})' if ctx else ''}: {exc}",
+                               hint="check --context and `kubectl config get-contexts`") from None
+        except OSError as exc:
+            raise ClusterError(f"cannot read kubeconfig: {exc}") from None
+        # One retry at most: an unreachable server should be reported in seconds, not after urllib3's backoff.
+        configuration.retries = 1
+        configuration.connection_pool_maxsize = 16
+        self.server: str = configuration.host
+        self.context = ctx
+        self._timeout = (min(5.0, cfg.kube.request_timeout), cfg.kube.request_timeout)
+        self._api = client.ApiClient(configuration)
+
+    def get_json(self, path: str, query: Mapping[str, str] | None = None, *, accept: str = "application/json") -> Any:
+        """GET a path and return the parsed JSON body; raises ListFailed (403/404) or ClusterError."""
+        import urllib3
+
+        method, url, headers, body, post = self._api.param_serialize(
+            "GET", path, query_params=list((query or {}).items()), header_params={"Accept": accept},
+            auth_settings=["BearerToken"])
+        try:
+            resp = self._api.call_api(method, url, header_params=headers, body=body, post_params=post,
+                                      _request_timeout=self._timeout)
+            data = resp.read()
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._unreachable(exc) from None
+        except Exception as exc:  # the SDK wraps TLS failures in its ApiException
+            if type(exc).__name__ == "ApiException":
+                raise self._unreachable(exc) from None
+            raise
+        if resp.status in (401, 403, 404, 405):
+            raise ListFailed(resp.status, _status_message(data))
+        if resp.status >= 400:
+            raise ClusterError(f"{self.server}{path}: HTTP {resp.status}: {_status_message(data)}")
+        try:
+            return json.loads(data)
+        except ValueError as exc:
+            raise ClusterError(f"{self.server}{path}: the server sent invalid JSON: {exc}") from None
+
+    def _unreachable(self, exc: BaseException) -> ClusterError:
+        return ClusterError(
+            f"cannot reach the API server {self.server}{f' (context {self.context})' if self.context else ''}: "
+            f"{_short(exc)}",
+            hint="is the cluster running? try `kubectl cluster-info`, check --context, or use --snapshot FILE / --demo",
+        )
+
+    def api_groups(self) -> dict[str, list[str]]:
+        """Served API groups and their versions, preferred first ({"": ["v1"]} for the core group)."""
+        groups: dict[str, list[str]] = {"": ["v1"]}
+        try:
+            data = self.get_json("/apis")
+        except ListFailed as exc:
+            raise ClusterError(f"{self.server}: API discovery refused ({exc})") from None
+        for g in data.get("groups") or ():
+            versions = [str(v.get("version")) for v in g.get("versions") or ()]
+            preferred = (g.get("preferredVersion") or {}).get("version")
+            if preferred in versions:
+                versions.remove(preferred)
+                versions.insert(0, preferred)
+            groups[str(g.get("name"))] = versions
+        return groups
+
+    def list_items(self, res: Resource, *, namespace: str | None, label_selector: str | None = None,
+                   metadata_only: bool = False) -> list[dict[str, Any]]:
+        """All objects of one kind (following `continue` pages), each stamped with its kind and apiVersion."""
+        query: dict[str, str] = {"limit": "5000"}
+        if label_selector:
+            query["labelSelector"] = label_selector
+        items: list[dict[str, Any]] = []
+        api_version = f"{res.group}/{res.version}" if res.group else res.version
+        while True:
+            page = self.get_json(res.path(namespace), query, accept=METADATA_ONLY if metadata_only else "application/json")
+            for item in page.get("items") or ():
+                # LIST responses leave kind and apiVersion off their items.
+                item["kind"] = res.kind
+                item.setdefault("apiVersion", api_version)
+                items.append(item)
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return items
+            query["continue"] = token
+
+    def close(self) -> None:
+        self._api.close()
+
+
+def pick_version(groups: Mapping[str, Sequence[str]], group: str, wanted: Sequence[str]) -> str | None:
+    """The first of `wanted` versions the server serves for a group (newest first), else None."""
+    served = groups.get(group) or ()
+    return next((v for v in wanted if v in served), None)
+
+
+def _status_message(data: bytes | str | None) -> str:
+    try:
+        return str(json.loads(data or b"{}").get("message") or "")
+    except (ValueError, AttributeError):
+        return (data or b"")[:200].decode("utf-8", "replace") if isinstance(data, bytes) else str(data)[:200]
+
+
+def _short(exc: BaseException) -> str:
+    text = str(getattr(exc, "reason", None) or exc)
+    return text if len(text) < 300 else text[:297] + "..."
