@@ -1,0 +1,98 @@
+"""evaluate(): the one function deciding whether a command may run, whatever a model asks for.
+
+Order: the argv as a whole (shape, shell metacharacters, the binary, credential flags anywhere) -> the
+binary's rules (parse it as the binary will, classify or refuse) -> the session (dry runs are reads,
+-A writes and protected namespaces are refused, then the context's tier decides). Any surprise fails
+closed: evaluate never raises, it returns DENY.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from aiops_chat.policy.action import Action
+from aiops_chat.policy.helm_rules import helm_action
+from aiops_chat.policy.kubectl_checks import OVERRIDE_FLAGS as KUBECTL_OVERRIDES
+from aiops_chat.policy.kubectl_rules import kubectl_action
+from aiops_chat.policy.minikube_rules import minikube_action
+from aiops_chat.policy.refusal import Refusal
+from aiops_chat.policy.tokens import check_token
+from aiops_chat.policy.types import Decision, PolicyContext, Risk, Tier, Verdict
+
+_RULES: dict[str, Callable[[Sequence[str], PolicyContext], Action]] = {
+    "kubectl": kubectl_action,
+    "helm": helm_action,
+    "minikube": minikube_action,
+}
+_ALWAYS = frozenset({"kubectl", "helm"})
+# Long flags refused wherever they appear, even where a parser would call them a value or an argument.
+# `--user` is left to the parser: `kubectl create rolebinding --user=alice` names the binding's subject.
+_CREDENTIAL_FLAGS = (KUBECTL_OVERRIDES - {"user"}) | frozenset({
+    "kube-apiserver", "kube-as-group", "kube-as-user", "kube-ca-file", "kube-context",
+    "kube-insecure-skip-tls-verify", "kube-tls-server-name", "kube-token",
+})
+
+
+def evaluate(argv: Sequence[str], ctx: PolicyContext) -> Verdict:
+    binary = argv[0] if isinstance(argv, Sequence) and argv and isinstance(argv[0], str) else ""
+    try:
+        action = _classify(argv, ctx)
+        return _judge(action, ctx)
+    except Refusal as refusal:
+        return Verdict(Decision.DENY, refusal.risk, refusal.reason, binary, refusal.verb, ctx.namespace)
+    except Exception:  # fail closed: a bug in a rule must never turn into permission
+        return Verdict(Decision.DENY, Risk.FORBIDDEN, "the policy could not interpret this command, so it is denied",
+                       binary, "", ctx.namespace)
+
+
+def _classify(argv: Sequence[str], ctx: PolicyContext) -> Action:
+    if isinstance(argv, (str, bytes)) or not isinstance(argv, Sequence):
+        raise Refusal("the command must be a list of arguments, not one string")
+    if not argv:
+        raise Refusal("the command is empty")
+    tokens = [check_token(token, i) for i, token in enumerate(argv)]
+    binary, args = tokens[0], tokens[1:]
+    rules = _RULES.get(binary)
+    if rules is None or (binary not in _ALWAYS and binary not in ctx.extra_binaries):
+        raise Refusal(_binary_reason(binary))
+    for token in args:
+        if token.startswith("--") and token[2:].partition("=")[0] in _CREDENTIAL_FLAGS:
+            flag = token.partition("=")[0]
+            raise Refusal(f"{flag} would override the cluster, credentials or identity the session pins; "
+                          "it is never allowed")
+    return rules(args, ctx)
+
+
+def _binary_reason(binary: str) -> str:
+    if "/" in binary or "\\" in binary:
+        return f"{binary} is a path; only the bare names kubectl and helm may be run"
+    if binary == "minikube":
+        return "minikube is not enabled in this configuration (policy.allow_minikube)"
+    return f"{binary} is not kubectl or helm; no other program may be run"
+
+
+def _judge(action: Action, ctx: PolicyContext) -> Verdict:
+    def verdict(decision: Decision, risk: Risk, reason: str) -> Verdict:
+        return Verdict(decision, risk, reason, action.binary, action.verb, action.namespace)
+
+    label = action.label
+    if action.risk is Risk.READ:
+        return verdict(Decision.ALLOW, Risk.READ, f"{label} is a read")
+    if action.dry_run:
+        return verdict(Decision.ALLOW, Risk.READ, f"{label} is a dry run, which changes nothing")
+    if action.all_namespaces:
+        return verdict(Decision.DENY, action.risk,
+                       f"{label} with -A/--all-namespaces would change every namespace; it is denied")
+    if action.protected_target:
+        return verdict(Decision.DENY, action.risk,
+                       f"writes in protected namespace {action.protected_target} are denied")
+    if action.namespaced and action.namespace in ctx.protected_namespaces:
+        return verdict(Decision.DENY, action.risk, f"writes in protected namespace {action.namespace} are denied")
+    kind = "a destructive write" if action.risk is Risk.DESTRUCTIVE else "a write"
+    if ctx.tier is Tier.READ_ONLY:
+        where = f"context {ctx.context} is read-only" if ctx.context else "no kube context is pinned, so it is read-only"
+        return verdict(Decision.DENY, action.risk, f"{where}: {label} is {kind}")
+    if ctx.tier is Tier.AUTO and action.auto_ok and action.risk is Risk.WRITE:
+        return verdict(Decision.ALLOW, action.risk,
+                       f"{label} is a low-risk write, approved automatically in context {ctx.context}")
+    return verdict(Decision.CONFIRM, action.risk, f"{label} is {kind} and needs confirmation")

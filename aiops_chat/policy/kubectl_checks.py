@@ -1,0 +1,133 @@
+"""Checks shared by kubectl's verbs: overriding flags, resource arguments, output formats, manifests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiops_chat.policy.grammar import Parsed
+from aiops_chat.policy.paths import manifest_files, protected_namespace_in
+from aiops_chat.policy.refusal import Refusal
+from aiops_chat.policy.types import PolicyContext
+
+# The executor pins cluster, context and identity; a caller's argv may not choose them.
+OVERRIDE_FLAGS = frozenset({
+    "kubeconfig", "context", "cluster", "user", "token", "as", "as-group", "as-uid", "server",
+    "insecure-skip-tls-verify", "certificate-authority", "client-key", "client-certificate", "username",
+    "password", "tls-server-name",
+})
+# Flags that write files on this machine.
+_LOCAL_FILE_FLAGS = frozenset({"cache-dir", "profile", "profile-output"})
+# From level 6 kubectl logs requests and responses, and response bodies can carry Secret values.
+_MAX_VERBOSITY = 5
+
+_SECRET_KINDS = frozenset({"secret", "secrets"})
+_NAMESPACE_KINDS = frozenset({"ns", "namespace", "namespaces"})
+_NODE_KINDS = frozenset({"no", "node", "nodes"})
+_CRD_KINDS = frozenset({"crd", "crds", "customresourcedefinition", "customresourcedefinitions"})
+_SAFE_OUTPUTS = frozenset({"", "wide", "name"})
+_FILE_OUTPUTS = frozenset({"go-template-file", "jsonpath-file", "custom-columns-file", "templatefile"})
+
+
+def check_global_flags(parsed: Parsed) -> None:
+    local = parsed.command.flags.by_long  # `create rolebinding --user` names a subject, not the kubeconfig user
+    for name in parsed.names():
+        if name in OVERRIDE_FLAGS and name not in local:
+            raise Refusal(f"--{name} would override the cluster, credentials or identity the session pins; "
+                          "it is never allowed")
+        if name in _LOCAL_FILE_FLAGS:
+            raise Refusal(f"--{name} writes files on this machine; it is not allowed")
+        if name == "vmodule":
+            raise Refusal("--vmodule raises logging per source file and can log Secret values; it is not allowed")
+    for level in parsed.values("v"):
+        if not level.isdigit() or int(level) > _MAX_VERBOSITY:
+            raise Refusal(f"verbosity -v={level} logs API requests and responses, which can carry Secret values; "
+                          f"use -v={_MAX_VERBOSITY} or less")
+
+
+def _kind(word: str) -> str:
+    """`Secrets.v1.` -> `secrets`: kubectl resolves kinds case-insensitively, with optional version.group."""
+    return word.split(".", 1)[0].lower()
+
+
+@dataclass(frozen=True)
+class Resources:
+    kinds: frozenset[str]
+    named: tuple[tuple[str, str], ...]   # (kind, name) pairs
+    bare_names: tuple[str, ...]          # positionals after the kind list
+
+    def has_kind(self, aliases: frozenset[str]) -> bool:
+        return bool(self.kinds & aliases)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(n for _, n in self.named) + self.bare_names
+
+    def names_of(self, aliases: frozenset[str]) -> set[str]:
+        out = {n for k, n in self.named if k in aliases}
+        if self.kinds & aliases:
+            out.update(self.bare_names)
+        return out
+
+
+def resources(positionals: list[str]) -> Resources:
+    """kubectl's resource arguments: `kind[,kind] name...` or `kind/name...` (mixtures read conservatively)."""
+    kinds: set[str] = set()
+    named: list[tuple[str, str]] = []
+    bare: list[str] = []
+    for i, word in enumerate(positionals):
+        if "/" in word:
+            kind, _, name = word.partition("/")
+            kinds.add(_kind(kind))
+            named.append((_kind(kind), name))
+        elif i == 0:
+            kinds.update(_kind(k) for k in word.split(",") if k)
+        else:
+            bare.append(word)
+    return Resources(frozenset(kinds), tuple(named), tuple(bare))
+
+
+SECRETS, NAMESPACES, NODES, CRDS = _SECRET_KINDS, _NAMESPACE_KINDS, _NODE_KINDS, _CRD_KINDS
+
+
+def check_output(parsed: Parsed, res: Resources | None, verb: str) -> None:
+    """Refuse output formats that would print Secret values. ``res`` None: the kinds are unknown (-f)."""
+    output = parsed.last("output") or ""
+    fmt = output.partition("=")[0].strip().lower()
+    if fmt in _FILE_OUTPUTS:
+        raise Refusal(f"-o {fmt} reads a template file from this machine; give the template inline")
+    shows_data = fmt not in _SAFE_OUTPUTS or (parsed.has("template") and fmt != "name")
+    if res is not None and res.has_kind(SECRETS):
+        if shows_data:
+            shown = f"-o {fmt}" if fmt not in _SAFE_OUTPUTS else "--template"
+            raise Refusal(f"kubectl {verb} of a Secret with {shown} would print Secret values; "
+                          "only names and metadata may be read (describe shows them)")
+        if parsed.has("sort-by"):
+            raise Refusal("--sort-by on Secrets orders them by values the policy may not reveal")
+    elif res is None and shows_data:
+        raise Refusal(f"kubectl {verb} -f with -o {fmt or 'template'} could print Secret values from objects "
+                      "the policy cannot see; use -o name or no -o")
+
+
+def check_no_kustomize(parsed: Parsed) -> None:
+    if parsed.has("kustomize"):
+        raise Refusal("-k/--kustomize can pull remote bases and files the policy cannot check; use -f with "
+                      "rendered manifests under the working directory")
+
+
+def manifests(parsed: Parsed, ctx: PolicyContext) -> tuple[bool, str | None]:
+    """(whether -f was given, a protected namespace the manifest files name); URLs and outside paths refused."""
+    files: list[str] = []
+    given = False
+    for value in parsed.values("filename"):
+        # --filename is a string slice: pflag splits each value on commas.
+        for part in value.split(","):
+            given = True
+            if part != "-":
+                files.extend(manifest_files(part, ctx.workdir, "-f"))
+    return given, protected_namespace_in(files, ctx.protected_namespaces) if files else None
+
+
+def dry_run(parsed: Parsed) -> bool:
+    """Only `--dry-run=server|client` simulates; bare `--dry-run` (no value) and `=none` do not."""
+    occurrences = [v for n, v in parsed.flags if n == "dry-run"]
+    return bool(occurrences) and occurrences[-1] in ("server", "client")

@@ -1,0 +1,271 @@
+"""kubectl: from a parsed command line to an :class:`Action` (or a refusal).
+
+Reads are what issue 2 lists; writes need a named target or a manifest under the working directory;
+`delete` is destructive and never en masse (`--all`, `-A`, label or field selectors, namespaces, nodes,
+CRDs). Rollout undo counts as a write, like the rollout it reverts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from aiops_chat.policy.action import Action, effective_namespace
+from aiops_chat.policy.grammar import Parsed, parse
+from aiops_chat.policy.kubectl_checks import (
+    CRDS,
+    NAMESPACES,
+    NODES,
+    Resources,
+    check_global_flags,
+    check_no_kustomize,
+    check_output,
+    dry_run,
+    manifests,
+    resources,
+)
+from aiops_chat.policy.kubectl_raw import check_raw_path
+from aiops_chat.policy.kubectl_tree import GLOBAL_FLAGS, ROOT
+from aiops_chat.policy.paths import manifest_files, resolve_inside
+from aiops_chat.policy.refusal import Refusal
+from aiops_chat.policy.types import PolicyContext, Risk
+
+Handler = Callable[[Parsed, PolicyContext], Action]
+
+_PLAIN_READS = frozenset({"events", "top pod", "top node", "explain", "api-resources", "api-versions", "version",
+                          "cluster-info", "auth can-i", "auth whoami"})
+_RESOURCE_READS = frozenset({"describe", "rollout status", "rollout history", "wait", "diff"})
+_PRIVILEGED_ROLES = ("cluster-admin",)
+
+
+def _action(parsed: Parsed, ctx: PolicyContext, risk: Risk, *, namespaced: bool = True, auto_ok: bool = False,
+            protected_target: str | None = None) -> Action:
+    return Action(
+        binary="kubectl", verb=parsed.command.name, risk=risk, namespace=effective_namespace(parsed, ctx),
+        namespaced=namespaced, dry_run=dry_run(parsed), all_namespaces=parsed.enabled("all-namespaces"),
+        auto_ok=auto_ok, protected_target=protected_target,
+    )
+
+
+def _no_raw(parsed: Parsed) -> None:
+    if parsed.has("raw"):
+        raise Refusal(f"--raw with kubectl {parsed.command.name} sends an unchecked request to the API server; "
+                      "it is not allowed")
+
+
+def _no_command(parsed: Parsed, extra_positionals: Sequence[str] = ()) -> None:
+    if parsed.after_dashdash or extra_positionals:
+        raise Refusal(f"kubectl {parsed.command.name} with a command would run arbitrary code in the cluster; "
+                      "it is never allowed")
+
+
+def _named(res: Resources, parsed: Parsed) -> bool:
+    """Explicitly named objects, not a whole kind, a selector or every object."""
+    return bool(res.names) and not parsed.has("selector") and not parsed.enabled("all") and not parsed.has("filename")
+
+
+def _protected_object(res: Resources, ctx: PolicyContext) -> str | None:
+    """A protected namespace changed as an object (e.g. relabelled to switch off pod security)."""
+    hit = sorted(res.names_of(NAMESPACES) & ctx.protected_namespaces)
+    return hit[0] if hit else None
+
+
+def _reads_with_files(parsed: Parsed, ctx: PolicyContext) -> Action:
+    check_no_kustomize(parsed)
+    given, _ = manifests(parsed, ctx)
+    res = resources(parsed.positionals)
+    check_output(parsed, None if given else res, parsed.command.name)
+    return _action(parsed, ctx, Risk.READ)
+
+
+def _get(parsed: Parsed, ctx: PolicyContext) -> Action:
+    for path in parsed.values("raw"):
+        check_raw_path(path)
+    return _reads_with_files(parsed, ctx)
+
+
+def _logs(parsed: Parsed, ctx: PolicyContext) -> Action:
+    if parsed.has("insecure-skip-tls-verify-backend"):
+        raise Refusal("--insecure-skip-tls-verify-backend turns off kubelet certificate checks; it is not allowed")
+    return _action(parsed, ctx, Risk.READ)
+
+
+def _plain_read(parsed: Parsed, ctx: PolicyContext) -> Action:
+    check_output(parsed, resources([]), parsed.command.name)
+    return _action(parsed, ctx, Risk.READ)
+
+
+def _write(parsed: Parsed, ctx: PolicyContext, *, risk: Risk = Risk.WRITE, namespaced: bool = True,
+           auto_ok: bool = False, need_target: bool = True) -> Action:
+    """The common shape of a kubectl write: resources or -f, no -k, no --raw, no --edit, safe output."""
+    _no_raw(parsed)
+    check_no_kustomize(parsed)
+    if parsed.enabled("edit"):
+        raise Refusal("--edit opens an interactive editor; it is not allowed")
+    given, file_ns = manifests(parsed, ctx)
+    res = resources(parsed.positionals)
+    if need_target and not given and not res.kinds:
+        raise Refusal(f"kubectl {parsed.command.name} needs a resource or a manifest to act on")
+    check_output(parsed, None if given else res, parsed.command.name)
+    protected = file_ns or _protected_object(res, ctx)
+    return _action(parsed, ctx, risk, namespaced=namespaced, auto_ok=auto_ok, protected_target=protected)
+
+
+def _scale(parsed: Parsed, ctx: PolicyContext) -> Action:
+    replicas = parsed.last("replicas")
+    # Scaling to zero takes the workload down: never auto-approved.
+    low_risk = _named(resources(parsed.positionals), parsed) and replicas is not None and replicas.isdigit() \
+        and int(replicas) > 0
+    return _write(parsed, ctx, auto_ok=low_risk)
+
+
+def _rollout_restart(parsed: Parsed, ctx: PolicyContext) -> Action:
+    return _write(parsed, ctx, auto_ok=_named(resources(parsed.positionals), parsed))
+
+
+def _manifest_write(parsed: Parsed, ctx: PolicyContext) -> Action:
+    """apply / create -f / replace: only from files under the working directory or stdin."""
+    if parsed.positionals:
+        raise Refusal(f"kubectl {parsed.command.name} {parsed.positionals[0]} is not a form the policy knows")
+    if not parsed.values("filename"):
+        raise Refusal(f"kubectl {parsed.command.name} needs -f with a file under the working directory, or -f -")
+    if parsed.enabled("prune") or parsed.enabled("all"):
+        raise Refusal("kubectl apply --prune/--all deletes every object missing from the manifests; it is not allowed")
+    risk = Risk.DESTRUCTIVE if parsed.enabled("force") else Risk.WRITE
+    return _write(parsed, ctx, risk=risk)
+
+
+def _delete(parsed: Parsed, ctx: PolicyContext) -> Action:
+    res = resources(parsed.positionals)
+    if parsed.enabled("all") or parsed.enabled("all-namespaces"):
+        raise Refusal("delete --all/-A removes every object of a kind at once; mass deletes are denied")
+    if parsed.has("selector") or parsed.has("field-selector"):
+        raise Refusal("delete with a label or field selector can remove many objects at once; "
+                      "name the objects instead")
+    for kinds, what in ((NAMESPACES, "a namespace removes everything in it"), (NODES, "a node evicts its workloads"),
+                        (CRDS, "a CustomResourceDefinition removes every object of that kind")):
+        if res.has_kind(kinds):
+            raise Refusal(f"deleting {what}; it is denied")
+    if not res.names and not parsed.values("filename"):
+        raise Refusal("delete needs named objects (kind/name or kind name) or a manifest under the working directory")
+    return _write(parsed, ctx, risk=Risk.DESTRUCTIVE)
+
+
+def _drain(parsed: Parsed, ctx: PolicyContext) -> Action:
+    if parsed.has("selector") or not parsed.positionals:
+        raise Refusal("drain needs one named node; draining by selector can empty many nodes at once")
+    return _write(parsed, ctx, risk=Risk.DESTRUCTIVE, namespaced=False, need_target=False)
+
+
+def _taint(parsed: Parsed, ctx: PolicyContext) -> Action:
+    if parsed.enabled("all") or parsed.has("selector"):
+        raise Refusal("taint --all or with a selector changes many nodes at once; name the node")
+    return _write(parsed, ctx, namespaced=False)
+
+
+def _node_write(parsed: Parsed, ctx: PolicyContext) -> Action:
+    return _write(parsed, ctx, namespaced=False, need_target=False)
+
+
+def _patch(parsed: Parsed, ctx: PolicyContext) -> Action:
+    for path in parsed.values("patch-file"):
+        resolve_inside(path, ctx.workdir, "--patch-file")
+    return _write(parsed, ctx)
+
+
+def _run(parsed: Parsed, ctx: PolicyContext) -> Action:
+    _no_command(parsed, parsed.positionals[1:])
+    if parsed.enabled("command"):
+        _no_command(parsed, ["--command"])
+    for flag, why in (("overrides", "--overrides can rewrite the pod spec (command, privileges, host mounts)"),
+                      ("privileged", "--privileged runs a privileged container"),
+                      ("stdin", "-i/--stdin attaches to the container"), ("tty", "-t/--tty attaches to the container"),
+                      ("attach", "--attach attaches to the container"), ("rm", "--rm needs an attached session"),
+                      ("filename", "-f is not used by kubectl run")):
+        if parsed.enabled(flag) or parsed.values(flag):
+            raise Refusal(f"{why}; it is not allowed")
+    if not parsed.positionals or not parsed.values("image"):
+        raise Refusal("kubectl run needs a pod name and --image")
+    return _write(parsed, ctx, need_target=False)
+
+
+def _create_kind(kind: str) -> Handler:
+    """create <kind>: a write of one new object; kinds that run code may not get a command."""
+    def handler(parsed: Parsed, ctx: PolicyContext) -> Action:
+        if kind in ("deployment", "job", "cronjob"):
+            _no_command(parsed)
+        for flag in ("from-file", "from-env-file"):
+            for value in parsed.values(flag):
+                # `[key=]path`; a directory is read file by file, so every entry is checked.
+                manifest_files(value.split("=", 1)[1] if "=" in value else value, ctx.workdir, f"--{flag}")
+        for flag in ("cert", "key"):
+            for value in parsed.values(flag):
+                resolve_inside(value, ctx.workdir, f"--{flag}")
+        if kind in ("rolebinding", "clusterrolebinding"):
+            for role in parsed.values("clusterrole") + parsed.values("role"):
+                if role in _PRIVILEGED_ROLES or role.startswith("system:"):
+                    raise Refusal(f"binding to {role} grants administrator or system rights; it is never allowed")
+        if not parsed.positionals:
+            raise Refusal(f"kubectl create {kind} needs a name")
+        res = Resources(frozenset({"secrets"} if kind.startswith("secret") else {kind}), (), ())
+        check_output(parsed, res, parsed.command.name)
+        _no_raw(parsed)
+        cluster_scoped = kind in ("namespace", "clusterrole", "clusterrolebinding", "priorityclass")
+        return _action(parsed, ctx, Risk.WRITE, namespaced=not cluster_scoped)
+    return handler
+
+
+HANDLERS: dict[str, Handler] = {
+    "get": _get,
+    "logs": _logs,
+    **{verb: _plain_read for verb in _PLAIN_READS},
+    **{verb: _reads_with_files for verb in _RESOURCE_READS},
+    "scale": _scale,
+    "rollout restart": _rollout_restart,
+    **{f"rollout {v}": _write for v in ("undo", "pause", "resume")},
+    "set image": _write,
+    "set resources": _write,
+    "label": _write,
+    "annotate": _write,
+    "patch": _patch,
+    "autoscale": _write,
+    "expose": _write,
+    "apply": _manifest_write,
+    "create": _manifest_write,
+    "replace": _manifest_write,
+    "delete": _delete,
+    "cordon": _node_write,
+    "uncordon": _node_write,
+    "drain": _drain,
+    "taint": _taint,
+    "run": _run,
+    **{f"create {k}": _create_kind(k) for k in (
+        "namespace", "configmap", "deployment", "job", "cronjob", "serviceaccount", "role", "clusterrole",
+        "rolebinding", "clusterrolebinding", "quota", "priorityclass", "poddisruptionbudget", "ingress")},
+    **{f"create secret {k}": _create_kind(f"secret {k}") for k in ("generic", "tls", "docker-registry")},
+    **{f"create service {k}": _create_kind("service") for k in ("clusterip", "nodeport", "loadbalancer",
+                                                                "externalname")},
+}
+
+
+def kubectl_action(args: Sequence[str], ctx: PolicyContext) -> Action:
+    """``args`` is argv without the binary."""
+    if not args:
+        raise Refusal("kubectl was given no command")
+    parsed = parse(args, ROOT, GLOBAL_FLAGS)
+    verb = parsed.command.name
+    if parsed.command.denied is not None:
+        raise Refusal(parsed.command.denied, verb=verb)
+    check_global_flags(parsed)
+    if (parsed.command.children and verb not in HANDLERS) or not verb:
+        if parsed.positionals:
+            where = f"kubectl {verb} {parsed.positionals[0]}" if verb else f"kubectl {parsed.positionals[0]}"
+            raise Refusal(f"{where} is not a command the policy knows, so it is denied", verb=verb)
+        if not parsed.enabled("help"):
+            raise Refusal(f"kubectl {verb} needs a subcommand" if verb else "kubectl was given no command", verb=verb)
+    if parsed.enabled("help"):
+        # cobra prints help and runs nothing when -h/--help is set (before `--`).
+        return Action("kubectl", f"{verb} --help".strip(), Risk.READ, ctx.namespace)
+    handler = HANDLERS.get(verb)
+    if handler is None:
+        raise Refusal(f"kubectl {verb} is not a command the policy knows, so it is denied", verb=verb)
+    return handler(parsed, ctx)
