@@ -52,12 +52,14 @@ def live_findings(cfg: Config, status: Callable[[], StatusLike]) -> Callable[[],
 def context_choices(cfg: Config, current: Callable[[], str | None]) -> Callable[[], list[ContextChoice]]:
     def load() -> list[ContextChoice]:
         from aiops_chat.kubeconfig import load_view
-        from aiops_chat.policy import tier_for_context
+        from aiops_chat.policy import policy_context_for
 
         view = load_view(cfg.kubeconfig, cfg.runtime.home)
         active = current() or view.current
         return [
-            ContextChoice(c.name, c.cluster, c.namespace, str(tier_for_context(cfg, c.name).value), c.name == active)
+            # The same rule the session applies when it switches, so the picker shows the tier you will get.
+            ContextChoice(c.name, c.cluster, c.namespace, policy_context_for(cfg, c.name, c.namespace).tier.value,
+                          c.name == active)
             for c in view.contexts
         ]
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 COMMANDS: dict[str, str] = {
     "help": "show commands and keys",
     "analyze": "open the health panel (findings grouped by root cause)",
-    "context": "/context [NAME]: switch kube context (no name: pick from the kubeconfig); the tier follows",
-    "namespace": "/namespace NS: act in another namespace",
-    "model": "/model NAME: use another model for the next turns",
+    "context": "[NAME]: switch kube context (no name: pick from the kubeconfig); the tier follows",
+    "namespace": "NS: act in another namespace",
+    "model": "NAME: use another model for the next turns",
     "clear": "forget the conversation and clear the screen",
-    "export": "/export [DIR]: write the session as a Markdown runbook and a shell script of approved commands",
+    "export": "[DIR]: write the session as a Markdown runbook and a shell script of the approved commands",
     "quit": "leave aiops chat",
 }
 ALIASES = {"q": "quit", "exit": "quit", "ns": "namespace", "ctx": "context", "h": "help", "?": "help"}
@@ -36,7 +36,12 @@ def parse_slash(text: str) -> SlashCommand | None:
 
 def help_markdown(bindings: list[tuple[str, str]]) -> str:
     lines = ["**Commands**", ""]
-    lines += [f"- `/{name}`: {text}" for name, text in COMMANDS.items()]
+    for name, text in COMMANDS.items():
+        usage, sep, rest = text.partition(": ")
+        if sep and (usage.isupper() or usage.startswith("[")):
+            lines.append(f"- `/{name} {usage}`: {rest}")
+        else:
+            lines.append(f"- `/{name}`: {text}")
     lines += ["", "**Keys**", ""]
     lines += [f"- `{key}`: {text}" for key, text in bindings]
     lines += ["", "Anything else you type goes to the assistant. `//text` sends text starting with a slash."]

@@ -31,5 +31,5 @@ def test_plain_text_is_not_a_command(text: str) -> None:
 def test_help_lists_every_command_and_key() -> None:
     text = help_markdown([("ctrl+c", "Cancel turn")])
     for name in COMMANDS:
-        assert f"`/{name}`" in text
+        assert f"`/{name}" in text
     assert "`ctrl+c`: Cancel turn" in text

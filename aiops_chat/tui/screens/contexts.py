@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -36,11 +37,7 @@ class ContextPicker(ModalScreen[str | None]):
             body.border_title = "Switch kube context"
             if not self.choices:
                 yield Label("No contexts in the kubeconfig.")
-            options = [
-                Option(f"{'● ' if c.current else '  '}{c.name}  [{c.tier}]  {c.cluster}"
-                       + (f"  ns={c.namespace}" if c.namespace else ""), id=c.name)
-                for c in self.choices
-            ]
+            options = [Option(_label(c), id=c.name) for c in self.choices]
             yield OptionList(*options, id="context-list")
 
     def on_mount(self) -> None:
@@ -56,3 +53,15 @@ class ContextPicker(ModalScreen[str | None]):
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
+
+
+def _label(choice: ContextChoice) -> Text:
+    # rich Text, not markup: a context name may contain brackets.
+    label = Text("● " if choice.current else "  ")
+    label.append(choice.name, style="bold")
+    label.append(f"  {choice.tier}", style=TIER_STYLES.get(choice.tier, ""))
+    label.append(f"  cluster {choice.cluster}" + (f", ns {choice.namespace}" if choice.namespace else ""), style="dim")
+    return label
+
+
+TIER_STYLES = {"read-only": "green", "confirm": "yellow", "auto": "red"}

@@ -27,7 +27,7 @@ FindingsProvider = Callable[[], Sequence[Finding]]
 class HealthScreen(Screen[Finding | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "ask", "Ask assistant"),
-        Binding("enter", "drill", "Evidence"),
+        Binding("e", "drill", "Evidence"),
         Binding("r", "refresh", "Refresh"),
         Binding("escape,q", "back", "Back"),
     ]
@@ -81,6 +81,10 @@ class HealthScreen(Screen[Finding | None]):
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
         self.query_one(EvidencePane).show(self.query_one(FindingsTable).finding_at_cursor())
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_drill()  # enter on a row drills into its evidence
 
     def action_drill(self) -> None:
         self.query_one("#health-body").toggle_class("drilled")
