@@ -22,7 +22,7 @@ NAME = "CronJob"
 
 
 def analyze(inv: Inventory) -> Iterator[Finding]:
-    latest_job = _latest_jobs(inv)
+    latest_job = latest_jobs(inv)
     for cj in inv.all("CronJob"):
         ns, name = namespace_of(cj), name_of(cj)
         spec = spec_of(cj)
@@ -45,7 +45,8 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
                        [describe("Job", name_of(job), ns), kubectl("logs", f"job/{name_of(job)}", namespace=ns)])
 
 
-def _latest_jobs(inv: Inventory) -> dict[tuple[str, str], Obj]:
+def latest_jobs(inv: Inventory) -> dict[tuple[str, str], Obj]:
+    """The newest Job of each CronJob, by (namespace, cronjob name)."""
     latest: dict[tuple[str, str], Obj] = {}
     for job in inv.all("Job"):
         ref = controller_ref(job)

@@ -5,16 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aiops_chat.analysis.analyzers.base import describe, kubectl, make
+from aiops_chat.analysis.analyzers.cronjob import latest_jobs
 from aiops_chat.analysis.findings import Finding, Severity
-from aiops_chat.analysis.inventory import Inventory, conditions_of, name_of, namespace_of, spec_of, status_of
+from aiops_chat.analysis.inventory import (
+    Inventory,
+    Obj,
+    conditions_of,
+    controller_ref,
+    name_of,
+    namespace_of,
+    spec_of,
+    status_of,
+)
 
 NAME = "Job"
 
 
 def analyze(inv: Inventory) -> Iterator[Finding]:
+    latest = latest_jobs(inv)
     for job in inv.all("Job"):
         ns, name = namespace_of(job), name_of(job)
         conds = conditions_of(job)
+        if _superseded(inv, job, latest):
+            continue
         status = status_of(job)
         failed_cond = conds.get("Failed") or {}
         failed = int(status.get("failed") or 0)
@@ -35,3 +48,13 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
             yield make(NAME, job, "Job", Severity.WARNING, "PodFailures",
                        f"{failed} of its pods failed so far; it is retrying.",
                        [f"status: active={status.get('active', 0)}, failed={failed}"], suggestions, parent)
+
+
+def _superseded(inv: Inventory, job: Obj, latest: dict[tuple[str, str], Obj]) -> bool:
+    """A CronJob's old run is history once a newer run completed: the CronJob recovered."""
+    ref = controller_ref(job)
+    if not ref or ref.get("kind") != "CronJob":
+        return False
+    newest = latest.get((namespace_of(job), str(ref.get("name"))))
+    return newest is not None and newest is not job and \
+        (conditions_of(newest).get("Complete") or {}).get("status") == "True"

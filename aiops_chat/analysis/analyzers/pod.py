@@ -100,7 +100,7 @@ def _analyze_pod(inv: Inventory, pod: dict[str, Any], status: Mapping[str, Any],
                       [f"condition Ready=False: {ready.get('reason') or ''} {ready.get('message') or ''}".rstrip(),
                        *(f"container {c}: ready=false" for c in unready), *latest_events(readiness)],
                       [kubectl("logs", name, "-c", str(unready[0]), namespace=ns)] if unready else [])
-    elif liveness:
+    elif sum(int(e.get("count") or 1) for e in liveness) >= 3:  # one failed probe is noise, not a fault
         yield finding(Severity.WARNING, "LivenessProbeFailed",
                       "The liveness probe keeps failing, so the kubelet restarts the container.",
                       latest_events(liveness), [kubectl("logs", name, "--previous", namespace=ns)])
