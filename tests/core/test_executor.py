@@ -1,0 +1,197 @@
+"""The executor: policy before every spawn, pinning, minimal env, caps, timeouts, audit.
+
+Most cases here use a stand-in `kubectl` script on a temporary PATH that records its argv and
+environment: they test what the executor hands to the process, which the real kubectl would hide.
+The same paths against the real kubectl and API server are in tests/core/test_executor_cluster.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aiops_chat.audit import AuditLog
+from aiops_chat.config import Config, runtime_from_environ
+from aiops_chat.execution import ApprovalResult, Executor, Target
+from aiops_chat.policy import Decision
+
+RECORDER = """#!/bin/sh
+printf '%s\\n' "$@" > "$RECORD_DIR/argv.$$"
+env > "$RECORD_DIR/env.$$"
+case "$2" in
+  sleep) sleep 5 ;;
+  big) head -c 300000 /dev/zero | tr '\\0' 'x' ;;
+  leak) printf 'password: hunter2\\nAuthorization: Bearer abcdefghijklmnopqrstuvwxyz\\n' ;;
+esac
+echo "ran"
+"""
+
+
+@pytest.fixture()
+def fake_bin(tmp_path: Path) -> Path:
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    record = tmp_path / "record"
+    record.mkdir()
+    for name in ("kubectl", "helm"):
+        script = bindir / name
+        script.write_text(RECORDER.replace("$RECORD_DIR", str(record)))
+        script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return tmp_path
+
+
+def _cfg(root: Path, **executor: object) -> Config:
+    runtime = runtime_from_environ({"PATH": f"{root / 'bin'}:/usr/bin:/bin", "HOME": str(root),
+                                    "OPENAI_API_KEY": "sk-should-not-leak-0000000000000000"})
+    cfg = Config(runtime=runtime)
+    return dataclasses.replace(
+        cfg,
+        executor=dataclasses.replace(cfg.executor, **executor),  # type: ignore[arg-type]
+        policy=dataclasses.replace(cfg.policy, workdir=str(root)),
+    )
+
+
+def _executor(root: Path, *, context: str = "dev", namespace: str = "team-a", **kw: object) -> Executor:
+    return Executor(_cfg(root, **kw), target=Target(context, namespace),
+                    audit=AuditLog(root / "audit.jsonl"), source="cli")
+
+
+def _recorded(root: Path) -> list[list[str]]:
+    return [p.read_text().splitlines() for p in sorted((root / "record").glob("argv.*"))]
+
+
+def test_read_runs_with_context_and_namespace_pinned(fake_bin: Path) -> None:
+    result = _executor(fake_bin).run(["kubectl", "get", "pods"])
+    assert result.executed and result.exit_code == 0 and result.stdout == "ran\n"
+    assert _recorded(fake_bin) == [["get", "pods", "--context", "dev", "--namespace", "team-a"]]
+
+
+def test_explicit_namespace_is_kept_not_doubled(fake_bin: Path) -> None:
+    _executor(fake_bin).run(["kubectl", "get", "pods", "-n", "team-b"])
+    assert _recorded(fake_bin) == [["get", "pods", "-n", "team-b", "--context", "dev"]]
+
+
+def test_helm_gets_kube_context(fake_bin: Path) -> None:
+    _executor(fake_bin).run(["helm", "list"])
+    assert _recorded(fake_bin) == [["list", "--kube-context", "dev", "--namespace", "team-a"]]
+
+
+def test_denied_never_spawns_and_is_audited(fake_bin: Path) -> None:
+    ex = _executor(fake_bin)
+    result = ex.run(["kubectl", "exec", "-it", "pod", "--", "sh"], request="open a shell")
+    assert not result.executed and result.verdict.decision is Decision.DENY
+    assert _recorded(fake_bin) == []
+    entries = list(AuditLog(fake_bin / "audit.jsonl").read())
+    assert entries[-1]["decision"] == "deny" and entries[-1]["request"] == "open a shell"
+
+
+def test_write_needs_an_approver(fake_bin: Path) -> None:
+    ex = _executor(fake_bin)
+    result = ex.run(["kubectl", "scale", "deployment/web", "--replicas=2"])
+    assert not result.executed and "not approved" in (result.error or "")
+    assert _recorded(fake_bin) == []
+
+    asked = []
+
+    def approver(verdict, argv):  # type: ignore[no-untyped-def]
+        asked.append(list(argv))
+        return ApprovalResult(True, "user:test")
+
+    ok = ex.run(["kubectl", "scale", "deployment/web", "--replicas=2"], approver=approver)
+    assert ok.executed and asked == [["kubectl", "scale", "deployment/web", "--replicas=2"]]
+    entries = list(AuditLog(fake_bin / "audit.jsonl").read())
+    assert [e["event"] for e in entries] == ["decision", "decision", "execution"]
+    assert entries[1]["approver"] == "user:test" and entries[2]["exit_code"] == 0
+    assert AuditLog(fake_bin / "audit.jsonl").verify().ok
+
+
+def test_refusal_is_audited(fake_bin: Path) -> None:
+    ex = _executor(fake_bin)
+    result = ex.run(["kubectl", "scale", "deployment/web", "--replicas=2"],
+                    approver=lambda v, a: ApprovalResult(False, "user:test", "no thanks"))
+    assert not result.executed and _recorded(fake_bin) == []
+    last = list(AuditLog(fake_bin / "audit.jsonl").read())[-1]
+    assert last["approved"] is False and last["approver"] == "user:test"
+
+
+def test_read_only_context_denies_writes(fake_bin: Path) -> None:
+    ex = _executor(fake_bin, context="prod-eu")
+    result = ex.run(["kubectl", "scale", "deployment/web", "--replicas=2"], approved_by="user:test")
+    assert not result.executed and result.verdict.decision is Decision.DENY
+    assert _recorded(fake_bin) == []
+
+
+def test_environment_is_minimal(fake_bin: Path) -> None:
+    _executor(fake_bin).run(["kubectl", "version"])
+    env_file = next((fake_bin / "record").glob("env.*"))
+    names = {line.split("=", 1)[0] for line in env_file.read_text().splitlines() if "=" in line}
+    assert "OPENAI_API_KEY" not in names
+    assert names <= {"PATH", "HOME", "LANG", "KUBECONFIG", "PWD", "SHLVL", "_"}
+
+
+def test_output_is_redacted(fake_bin: Path) -> None:
+    result = _executor(fake_bin).run(["kubectl", "logs", "leak"])
+    assert "hunter2" not in result.stdout and "abcdefghijklmnop" not in result.stdout
+
+
+def test_output_is_capped_with_head_and_tail(fake_bin: Path) -> None:
+    result = _executor(fake_bin, max_output_bytes=10_000).run(["kubectl", "logs", "big"])
+    assert result.truncated
+    assert len(result.stdout.encode()) < 10_500
+    assert "bytes cut by aiops" in result.stdout and result.stdout.rstrip().endswith("ran")
+
+
+def test_timeout_is_reported(fake_bin: Path) -> None:
+    result = _executor(fake_bin, timeout=0.5).run(["kubectl", "logs", "sleep"])
+    assert result.exit_code is None and "timed out" in (result.error or "")
+    last = list(AuditLog(fake_bin / "audit.jsonl").read())[-1]
+    assert last["event"] == "execution" and last["error"].startswith("timed out")
+
+
+def test_missing_binary_is_a_clear_result(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    cfg = _cfg(tmp_path)
+    cfg = dataclasses.replace(cfg, runtime=dataclasses.replace(cfg.runtime, path=str(tmp_path / "bin")))
+    result = Executor(cfg, target=Target("dev", "default")).run(["kubectl", "get", "pods"])
+    assert not result.executed and "not found on PATH" in (result.error or "")
+
+
+FORBIDDEN = st.sampled_from([
+    "--kubeconfig=/tmp/x", "--context=prod", "--token=abc", "--as=admin", "--server=https://evil", "-s",
+    "exec", "attach", "port-forward", "proxy", "cp", "a;b", "$(id)", "`id`", "x|y", "a&b", "x>y", "a\nb",
+    "--insecure-skip-tls-verify",
+])
+SAFE = st.sampled_from(["get", "pods", "describe", "deployment", "web", "-o", "wide", "-l", "app=web", "logs",
+                        "--tail=10", "events", "svc", "-w"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefix=st.lists(SAFE, max_size=4), bad=FORBIDDEN, suffix=st.lists(SAFE, max_size=4),
+       binary=st.sampled_from(["kubectl", "helm"]))
+def test_executor_never_runs_a_denied_argv(fake_bin: Path, prefix: list[str], bad: str, suffix: list[str],
+                                           binary: str) -> None:
+    ex = Executor(_cfg(fake_bin), target=Target("dev", "default"))
+    argv = [binary, *prefix, bad, *suffix]
+    verdict = ex.check(argv)
+    before = len(_recorded(fake_bin))
+    result = ex.run(argv, approved_by="user:property-test")
+    if verdict.decision is Decision.DENY:
+        assert not result.executed
+        assert len(_recorded(fake_bin)) == before
+    # Credentials, target overrides and shell metacharacters are never anything but denied.
+    if bad.startswith("--") or any(c in bad for c in ";$`|&>\n"):
+        assert verdict.decision is Decision.DENY, argv
+
+
+def test_audit_entry_json_is_one_line_each(fake_bin: Path) -> None:
+    _executor(fake_bin).run(["kubectl", "get", "pods"], request="multi\nline request")
+    raw = (fake_bin / "audit.jsonl").read_text().splitlines()
+    assert len(raw) == 2 and json.loads(raw[0])["request"] == "multi\nline request"
+    assert os.stat(fake_bin / "audit.jsonl").st_mode & 0o077 == 0
