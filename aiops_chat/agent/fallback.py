@@ -1,0 +1,148 @@
+"""The fallback chain for a turn without a model: kubectl-ai for read-only questions, else the offline planner.
+
+Used when no LLM is configured, when it stays unreachable after the client's retries, or with --offline.
+Both paths put what they ran in the plan; the offline planner runs reads, sends writes through the same
+confirmation as the model's, and always prints the commands so the user can run them by hand.
+"""
+
+from __future__ import annotations
+
+import shlex
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from aiops_chat.agent.events import Notice, ToolCallFinished, ToolCallStarted
+from aiops_chat.agent.kubectl_ai import ask_kubectl_ai, usable_for
+from aiops_chat.agent.offline import OfflinePlan, looks_like_write, plan_request
+from aiops_chat.errors import AiopsError
+from aiops_chat.tools.base import ToolContext
+from aiops_chat.tools.output import cut_to_budget, format_result, format_text
+from aiops_chat.tools.runner import PlanStep
+
+if TYPE_CHECKING:
+    from aiops_chat.audit import AuditLog
+    from aiops_chat.config import Config
+    from aiops_chat.tools.runner import ToolRunner
+
+EventSink = Callable[[object], None]
+SHOWN_OUTPUT_TOKENS = 1500  # per command, in the answer a person reads
+
+EXAMPLES = (
+    "scale taskflow-backend to 2 replicas",
+    "show logs for taskflow-backend (last 50, previous, container app)",
+    "restart / roll back / rollout status of taskflow-frontend",
+    "update image of web to nginx:1.27",
+    "list pods in all namespaces; describe pod X; events; top pods",
+    "helm list / history R / status R / uninstall R",
+    "why is pod X not ready? what is broken?",
+)
+
+
+@dataclass(frozen=True)
+class FallbackResult:
+    answer: str
+    mode: str  # "kubectl-ai" | "offline"
+
+
+def run_fallback(question: str, *, cfg: Config, runner: ToolRunner, reason: str, on_event: EventSink,
+                 cancel: threading.Event | None = None, audit: AuditLog | None = None,
+                 source: str = "ask") -> FallbackResult:
+    plan = plan_request(question)
+    read_only = plan.read_only if plan is not None else not looks_like_write(question)
+    if read_only:
+        exe, why_not = usable_for(cfg, runner.executor.target)
+        if exe is not None:
+            answer = _via_kubectl_ai(cfg, exe, question, runner, on_event, audit, source)
+            if answer is not None:
+                return FallbackResult(answer, "kubectl-ai")
+        elif "PATH" not in why_not:
+            on_event(Notice(f"not using kubectl-ai: {why_not}"))
+    return FallbackResult(run_offline(question, plan, runner=runner, reason=reason, on_event=on_event,
+                                      cancel=cancel), "offline")
+
+
+def _via_kubectl_ai(cfg: Config, exe: str, question: str, runner: ToolRunner, on_event: EventSink,
+                    audit: AuditLog | None, source: str) -> str | None:
+    shown = ("kubectl-ai", "--quiet", question)
+    call_id = "kubectl-ai-1"
+    on_event(ToolCallStarted(call_id, "kubectl-ai", shown, "allow", "read", "read-only question"))
+    if runner.dry_run:
+        runner.plan.append(PlanStep("kubectl-ai", shown, "allow", False, None, "dry run: not executed"))
+        on_event(ToolCallFinished(call_id, "kubectl-ai", None, "dry run: not executed"))
+        return f"_Dry run: would ask kubectl-ai:_ `{shlex.join(shown)}`"
+    run = ask_kubectl_ai(cfg, exe, question, target=runner.executor.target, audit=audit, source=source)
+    runner.plan.append(PlanStep("kubectl-ai", run.argv, "allow", run.exit_code is not None, run.exit_code,
+                                run.error or ""))
+    on_event(ToolCallFinished(call_id, "kubectl-ai", None, run.output or (run.error or "")))
+    if run.ok:
+        return f"{run.output}\n\n_Answered by kubectl-ai (read-only question)._"
+    on_event(Notice(f"{run.error or 'kubectl-ai gave no answer'}: using the offline planner"))
+    return None
+
+
+def run_offline(question: str, plan: OfflinePlan | None, *, runner: ToolRunner, reason: str,
+                on_event: EventSink, cancel: threading.Event | None = None) -> str:
+    head = f"**Offline planner** ({reason})."
+    if plan is None:
+        examples = "\n".join(f"- {e}" for e in EXAMPLES)
+        return (f"{head}\n\nI could not turn this request into commands without a language model. "
+                f"Requests I understand look like:\n{examples}\n\n"
+                "Configure a model with `[llm] base_url`/`api_key` (or OPENAI_API_KEY) for anything else.")
+    sections = [f"{head} I read your request as: {plan.intent}."]
+    manual: list[str] = []
+    extra = runner.executor.cfg.redaction.extra_patterns
+    for i, step in enumerate(plan.steps, start=1):
+        if cancel is not None and cancel.is_set():
+            sections.append("_(cancelled)_")
+            break
+        call_id = f"offline-{i}"
+        if step.tool == "analyze_cluster":
+            sections.append(_analysis_section(call_id, step.argv, plan, runner, on_event))
+            ns = runner.executor.target
+            manual.append(shlex.join(["aiops", *(["--context", ns.context] if ns.context else []),
+                                      *(["-n", str(plan.analyze.get("namespace") or ns.namespace)]
+                                        if plan.analyze and not plan.analyze.get("all_namespaces") else []),
+                                      "analyze"]))
+            continue
+        verdict = runner.executor.check(step.argv)
+        on_event(ToolCallStarted(call_id, step.tool, step.argv, verdict.decision.value, verdict.risk.value,
+                                 verdict.reason))
+        result = runner.run_command(step.tool, step.argv)
+        on_event(ToolCallFinished(call_id, step.tool, result,
+                                  format_result(result, budget_tokens=runner.budget_tokens, extra_patterns=extra)))
+        manual.append(shlex.join([step.argv[0], *runner.executor.pinned(step.argv)[1:]]))
+        title = f"`{shlex.join(step.argv)}`"
+        if not result.executed:
+            sections.append(f"{title}: **not run**: {result.error or 'not approved'}")
+            continue
+        body = (result.stdout + ("\n" + result.stderr if result.stderr.strip() else "")).strip() or "(no output)"
+        status = "" if result.exit_code == 0 else f" (exit {result.exit_code})"
+        sections.append(f"{title}{status}:\n```\n{cut_to_budget(body, SHOWN_OUTPUT_TOKENS)}\n```")
+    sections.append("Run it yourself:\n```\n" + "\n".join(manual) + "\n```")
+    return "\n\n".join(sections)
+
+
+def _analysis_section(call_id: str, preview: tuple[str, ...], plan: OfflinePlan, runner: ToolRunner,
+                      on_event: EventSink) -> str:
+    from aiops_chat.tools.analysis_tools import analyze_cluster
+
+    verdict = runner.executor.check(preview)
+    on_event(ToolCallStarted(call_id, "analyze_cluster", preview, verdict.decision.value, verdict.risk.value,
+                             verdict.reason))
+    if runner.dry_run:
+        runner.plan.append(PlanStep("analyze_cluster", preview, verdict.decision.value, False, None,
+                                    "dry run: not executed"))
+        on_event(ToolCallFinished(call_id, "analyze_cluster", None, "dry run: not executed"))
+        return "Health analysis: _dry run, not executed._"
+    ctx = ToolContext(read=lambda argv: runner.read("analyze_cluster", argv), namespace=runner.executor.target.namespace)
+    args = plan.analyze or {}
+    try:
+        text = analyze_cluster(ctx, namespace=str(args.get("namespace") or ""),
+                               all_namespaces=bool(args.get("all_namespaces")))
+    except AiopsError as exc:
+        text = f"analysis failed: {exc}"
+    on_event(ToolCallFinished(call_id, "analyze_cluster", None,
+                              format_text("analyze_cluster result:", text, budget_tokens=runner.budget_tokens)))
+    return f"Health analysis:\n```\n{cut_to_budget(text, SHOWN_OUTPUT_TOKENS)}\n```"

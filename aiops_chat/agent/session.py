@@ -1,0 +1,169 @@
+"""The chat session: the headless core every front end drives (`aiops ask`, the TUI).
+
+One session holds the conversation, the pinned kube target, the tool runner's guard and the LLM client.
+`ask` runs one turn: the model with tools when one is configured and reachable, otherwise the fallback
+chain (kubectl-ai, then the offline planner). It blocks; front ends call it from a worker thread and
+render the events it posts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiops_chat.agent.events import Notice, TextDelta, TurnFinished
+from aiops_chat.agent.fallback import run_fallback
+from aiops_chat.agent.kubectl_ai import find_kubectl_ai
+from aiops_chat.agent.loop import Limits, run_llm_turn
+from aiops_chat.errors import LLMError, UsageError
+from aiops_chat.execution.executor import Executor
+from aiops_chat.execution.result import CommandResult
+from aiops_chat.llm.templates import render_prompt
+from aiops_chat.llm.types import Usage
+from aiops_chat.tools.guard import InjectionGuard
+from aiops_chat.tools.registry import Registry, default_registry
+from aiops_chat.tools.runner import ToolRunner
+
+if TYPE_CHECKING:
+    from aiops_chat.audit import AuditLog
+    from aiops_chat.config import Config
+    from aiops_chat.execution.approval import Approver
+    from aiops_chat.llm.client import LLMClient
+
+
+@dataclass(frozen=True)
+class SessionStatus:
+    context: str | None
+    namespace: str
+    tier: str
+    model: str | None  # None: no model, the turn goes to the fallback chain
+    mode: str  # what the next turn tries first: "llm" | "kubectl-ai" | "offline"
+    tokens_used: int
+
+
+class ChatSession:
+    def __init__(
+        self,
+        cfg: Config,
+        *,
+        context: str | None = None,
+        namespace: str | None = None,
+        source: str = "ask",
+        approver: Approver | None = None,
+        offline: bool = False,
+        dry_run: bool = False,
+        llm: LLMClient | None = None,
+        audit: AuditLog | None = None,
+        registry: Registry | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.source = source
+        self.approver = approver
+        self.offline = offline
+        self.dry_run = dry_run
+        self.audit = audit
+        self.registry = registry or default_registry()
+        self.executor = Executor(cfg, context=context, namespace=namespace, audit=audit, source=source)
+        self.guard = InjectionGuard()
+        self.history: list[dict[str, Any]] = []  # OpenAI-format messages, without the system prompt
+        self.executed: list[CommandResult] = []
+        self.tokens_used = 0
+        self.llm = llm
+        self.llm_problem: str | None = None  # why there is no model, for the fallback's notice
+        if llm is None and not offline:
+            self._connect(cfg)
+
+    def _connect(self, cfg: Config) -> None:
+        from aiops_chat.llm.client import LLMClient
+
+        try:
+            self.llm = LLMClient.from_config(cfg)
+            self.llm_problem = None
+        except LLMError as exc:
+            self.llm, self.llm_problem = None, str(exc)
+
+    # -- turns ---------------------------------------------------------------------------------------------
+
+    def ask(self, text: str, *, on_event: Callable[[object], None] = lambda e: None,
+            cancel: threading.Event | None = None) -> TurnFinished:
+        runner = ToolRunner(self.executor, self.registry, approver=self.approver, guard=self.guard,
+                            dry_run=self.dry_run, budget_tokens=self.cfg.agent.output_token_budget, request=text)
+        if self.offline or self.llm is None:
+            reason = "--offline" if self.offline else (self.llm_problem or "no LLM configured")
+            return self._fallback(text, runner, reason, Usage(), on_event, cancel)
+        self.history.append({"role": "user", "content": text})
+        limits = Limits(max_steps=self.cfg.agent.max_steps, max_repeats=self.cfg.agent.max_repeats)
+        try:
+            outcome = run_llm_turn(self.llm, self.system_prompt(), self.history, runner, self.registry.schemas(),
+                                   limits=limits, on_event=on_event, cancel=cancel)
+        except LLMError as exc:
+            chain = "kubectl-ai" if find_kubectl_ai(self.cfg) else "the offline planner"
+            on_event(Notice(f"{exc.message}: falling back to {chain}"))
+            return self._fallback(text, runner, exc.message, Usage(), on_event, cancel, asked=True)
+        self.executed.extend(runner.executed)
+        self.tokens_used += outcome.usage.total_tokens
+        finished = TurnFinished(outcome.answer, list(runner.plan), outcome.usage, "llm")
+        on_event(finished)
+        return finished
+
+    def _fallback(self, text: str, runner: ToolRunner, reason: str, usage: Usage,
+                  on_event: Callable[[object], None], cancel: threading.Event | None,
+                  *, asked: bool = False) -> TurnFinished:
+        if not asked:
+            self.history.append({"role": "user", "content": text})
+        result = run_fallback(text, cfg=self.cfg, runner=runner, reason=reason, on_event=on_event, cancel=cancel,
+                              audit=self.audit, source=self.source)
+        self.executed.extend(runner.executed)
+        self.history.append({"role": "assistant", "content": result.answer})
+        # Streamed as one piece, so front ends that render deltas show every mode's answer the same way.
+        on_event(TextDelta(result.answer))
+        finished = TurnFinished(result.answer, list(runner.plan), usage, result.mode)
+        on_event(finished)
+        return finished
+
+    def system_prompt(self) -> str:
+        target = self.executor.target
+        return render_prompt("system", context=target.context or "(kubeconfig default)",
+                             namespace=target.namespace, tier=self.executor.policy.tier.value)
+
+    # -- state the front end changes between turns ---------------------------------------------------------
+
+    def set_context(self, name: str) -> None:
+        from aiops_chat.kubeconfig import load_view
+
+        view = load_view(self.cfg.kubeconfig, self.cfg.runtime.home)
+        if view.contexts and view.get(name) is None:
+            known = ", ".join(c.name for c in view.contexts)
+            raise UsageError(f"no context {name!r} in the kubeconfig (known: {known})")
+        self.executor = Executor(self.cfg, context=name, namespace=None, audit=self.audit, source=self.source)
+
+    def set_namespace(self, ns: str) -> None:
+        self.executor = Executor(self.cfg, context=self.executor.target.context, namespace=ns, audit=self.audit,
+                                 source=self.source)
+
+    def set_model(self, name: str) -> None:
+        if self.llm is not None:
+            self.llm.model = name
+            return
+        self._connect(self.cfg.replace(llm=dataclasses.replace(self.cfg.llm, model=name)))
+        if self.llm is None:
+            raise LLMError(self.llm_problem or "no LLM configured")
+        self.offline = False
+
+    def clear(self) -> None:
+        """Forget the conversation (and with it whatever untrusted text the model had read)."""
+        self.history.clear()
+        self.guard.reset()
+
+    @property
+    def status(self) -> SessionStatus:
+        if self.llm is not None and not self.offline:
+            mode, model = "llm", self.llm.model
+        else:
+            mode, model = ("kubectl-ai" if find_kubectl_ai(self.cfg) else "offline"), None
+        target = self.executor.target
+        return SessionStatus(target.context, target.namespace, self.executor.policy.tier.value, model, mode,
+                             self.tokens_used)
