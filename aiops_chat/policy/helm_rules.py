@@ -178,10 +178,11 @@ def helm_action(args: Sequence[str], ctx: PolicyContext) -> Action:
     if handler is None:
         if parsed.enabled("help") and not parsed.positionals:
             return Action("helm", f"{verb} --help".strip(), Risk.READ, ctx.namespace)
-        first = parsed.positionals[0] if parsed.positionals else ""
-        what = " ".join(w for w in ("helm", verb, first) if w)
-        raise Refusal(f"{what} is not a command the policy knows, so it is denied" if first or not verb
-                      else f"helm {verb} needs a subcommand", verb=verb)
+        if parsed.positionals:
+            what = " ".join(w for w in ("helm", verb, parsed.positionals[0]) if w)
+            raise Refusal(f"{what} is not a command the policy knows, so it is denied", verb=verb)
+        raise Refusal(f"helm {verb} needs a subcommand" if verb else "helm was given no command", verb=verb)
     if parsed.enabled("help"):
+        # cobra prints help and runs nothing; denied commands and overriding flags were refused above.
         return Action("helm", f"{verb} --help", Risk.READ, ctx.namespace)
     return handler(parsed, ctx)

@@ -124,6 +124,7 @@ def _rollout_restart(parsed: Parsed, ctx: PolicyContext) -> Action:
 
 def _manifest_write(parsed: Parsed, ctx: PolicyContext) -> Action:
     """apply / create -f / replace: only from files under the working directory or stdin."""
+    check_no_kustomize(parsed)
     if parsed.positionals:
         raise Refusal(f"kubectl {parsed.command.name} {parsed.positionals[0]} is not a form the policy knows")
     if not parsed.values("filename"):
@@ -135,6 +136,7 @@ def _manifest_write(parsed: Parsed, ctx: PolicyContext) -> Action:
 
 
 def _delete(parsed: Parsed, ctx: PolicyContext) -> Action:
+    check_no_kustomize(parsed)
     res = resources(parsed.positionals)
     if parsed.enabled("all") or parsed.enabled("all-namespaces"):
         raise Refusal("delete --all/-A removes every object of a kind at once; mass deletes are denied")
@@ -263,9 +265,7 @@ def kubectl_action(args: Sequence[str], ctx: PolicyContext) -> Action:
         if not parsed.enabled("help"):
             raise Refusal(f"kubectl {verb} needs a subcommand" if verb else "kubectl was given no command", verb=verb)
     if parsed.enabled("help"):
-        # cobra prints help and runs nothing when -h/--help is set (before `--`).
+        # cobra prints help and runs nothing when -h/--help comes before `--`. Denied commands, unknown
+        # flags and overriding flags were refused above all the same.
         return Action("kubectl", f"{verb} --help".strip(), Risk.READ, ctx.namespace)
-    handler = HANDLERS.get(verb)
-    if handler is None:
-        raise Refusal(f"kubectl {verb} is not a command the policy knows, so it is denied", verb=verb)
-    return handler(parsed, ctx)
+    return HANDLERS[verb](parsed, ctx)
