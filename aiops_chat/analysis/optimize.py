@@ -30,6 +30,8 @@ UNDER = 0.9  # using over 90% of a request (or a memory limit) is a throttle or 
 HEADROOM = 1.3
 MIN_WASTE_CPU = 50.0  # millicores; smaller savings are not worth a rollout
 MIN_WASTE_MEM = 64 * 2**20
+MIN_CPU = 10.0  # the smallest requests worth suggesting: below these, scheduling noise dominates
+MIN_MEM = 32 * 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +127,8 @@ def _container(kind: str, obj: Obj, c: Mapping[str, Any], u: _Usage | None) -> I
     current = {f"requests.{k}": str(v) for k, v in req.items()} | {f"limits.{k}": str(v) for k, v in lim.items()}
     cpu_used = max(u.cpu) if u and u.cpu else None
     mem_used = max(u.memory) if u and u.memory else None
-    used = {k: v for k, v in (("cpu", format_cpu(cpu_used) if cpu_used is not None else None),
-                               ("memory", format_memory(mem_used) if mem_used is not None else None)) if v}
+    used = {k: v for k, v in (("cpu", f"{cpu_used:.0f}m" if cpu_used is not None else None),
+                               ("memory", f"{mem_used / 2**20:.0f}Mi" if mem_used is not None else None)) if v}
     ref = f"{RESOURCE[kind]}/{name}"
 
     def make(sev: Severity, reason: str, message: str, requests: dict[str, str], limits: dict[str, str]) -> Recommendation:
@@ -161,27 +163,32 @@ def _container(kind: str, obj: Obj, c: Mapping[str, Any], u: _Usage | None) -> I
                    {"memory": format_memory(max(base, (mem_used or 0) * HEADROOM) * 2)})
     if u is None:
         return
-    for res_name, used_v, parse, fmt, floor in (
-        ("cpu", cpu_used, cpu_millis, format_cpu, MIN_WASTE_CPU),
-        ("memory", mem_used, memory_bytes, format_memory, MIN_WASTE_MEM),
+    changes: dict[str, str] = {}
+    notes: list[str] = []
+    under = False
+    for res_name, used_v, parse, fmt, floor, least in (
+        ("cpu", cpu_used, cpu_millis, format_cpu, MIN_WASTE_CPU, MIN_CPU),
+        ("memory", mem_used, memory_bytes, format_memory, MIN_WASTE_MEM, MIN_MEM),
     ):
         requested = parse(req.get(res_name)) if req.get(res_name) else None
         if used_v is None or not requested:
             continue
-        if used_v < OVER * requested and requested - used_v * HEADROOM >= floor:
-            yield make(Severity.INFO, "OverProvisioned",
-                       f"Uses {fmt(used_v)} {res_name} of {req[res_name]} requested "
-                       f"({used_v / requested:.0%}); the rest is reserved for nothing.",
-                       {res_name: fmt(used_v * HEADROOM)}, {})
+        target = max(used_v * HEADROOM, least)
+        share = f"{used[res_name]} {res_name}, {used_v / requested:.0%} of its {req[res_name]} request"
+        if used_v < OVER * requested and requested - target >= floor:
+            changes[res_name] = fmt(target)
+            notes.append(f"uses {share} (the rest is reserved for nothing)")
         elif used_v > UNDER * requested:
-            yield make(Severity.WARNING, "UnderProvisioned",
-                       f"Uses {fmt(used_v)} {res_name}, {used_v / requested:.0%} of its {req[res_name]} request; "
-                       f"{'it is throttled' if res_name == 'cpu' else 'it risks eviction'} under contention.",
-                       {res_name: fmt(used_v * HEADROOM)}, {})
+            under = True
+            changes[res_name] = fmt(target)
+            notes.append(f"uses {share} ({'throttled' if res_name == 'cpu' else 'evicted first'} under contention)")
+    if changes:
+        yield make(Severity.WARNING if under else Severity.INFO, "UnderProvisioned" if under else "OverProvisioned",
+                   "It " + "; it ".join(notes) + ".", changes, {})
     limit = memory_bytes(lim.get("memory")) if lim.get("memory") else None
     if limit and mem_used is not None and mem_used > UNDER * limit:
         yield make(Severity.CRITICAL, "NearMemoryLimit",
-                   f"Uses {format_memory(mem_used)} of its {lim['memory']} memory limit ({mem_used / limit:.0%}); "
+                   f"Uses {used['memory']} of its {lim['memory']} memory limit ({mem_used / limit:.0%}); "
                    "the next spike is an OOM kill.", {}, {"memory": format_memory(mem_used * 2)})
 
 
