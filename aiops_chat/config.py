@@ -169,7 +169,8 @@ class Config:
 
 
 _SECTIONS: dict[str, type] = {
-    f.name: typing.get_type_hints(Config)[f.name] for f in dataclasses.fields(Config) if f.name not in ("runtime", "source")
+    "llm": LLMConfig, "kube": KubeConfig, "policy": PolicyConfig, "executor": ExecutorConfig, "audit": AuditConfig,
+    "redaction": RedactionConfig, "agent": AgentConfig, "analysis": AnalysisConfig, "workflow": WorkflowConfig,
 }
 
 

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 
-from aiops_chat.config import load_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _log(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from aiops_chat.audit import AuditLog
+    from aiops_chat.config import load_config
 
     return AuditLog(args.file or load_config(args.config).audit_path)
 

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 
-from aiops_chat.config import load_config, masked
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from aiops_chat.config import load_config, masked
+
     data = masked(load_config(args.config))
     if args.output == "json":
         print(json.dumps(data, indent=2))
@@ -35,6 +36,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from aiops_chat.config import load_config
+
     cfg = load_config(args.config)  # raises ConfigError naming file and key
     where = cfg.source or "no config file found; built-in defaults"
     print(f"ok: {where}", file=sys.stderr if cfg.source is None else sys.stdout)

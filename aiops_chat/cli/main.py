@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--version"]:  # the commonest probe; skip loading every command's parser
+        print(f"aiops-chat {__version__}")
+        return 0
     parser = build_parser()
     args = parser.parse_args(args_list)
     handler = getattr(args, "handler", None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from aiops_chat.config import load_config
 from aiops_chat.errors import UsageError
 
 
@@ -20,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from aiops_chat.config import load_config
     from aiops_chat.kubeconfig import load_view
     from aiops_chat.policy import evaluate, policy_context_for
 
