@@ -22,12 +22,16 @@ _HELM_TEXT_VERBS = frozenset({"status", "get", "history", "show"})
 _EVENT_RESOURCES = frozenset({"events", "event", "ev", "events.k8s.io", "events.events.k8s.io"})
 # Output formats that print metadata.annotations (a table or names do not).
 _PLAIN_OUTPUTS = frozenset({"wide", "name"})
+# Flags whose value is the next word, so `-n logs get pods` is not mistaken for a `logs` command.
+_VALUE_FLAGS = frozenset({"-n", "--namespace", "--context", "--kubeconfig", "-l", "--selector", "-o", "--output",
+                          "-c", "--container", "--field-selector", "-f", "--filename", "--sort-by", "--tail",
+                          "--since", "-s", "--server", "--user", "--cluster", "--request-timeout", "--kube-context"})
 
 
 def reads_workload_text(argv: Sequence[str], verb: str = "") -> bool:
     """Whether this command's output can carry text written by workloads or their users."""
     binary = argv[0] if argv else ""
-    words = [a for a in argv[1:] if not a.startswith("-")]
+    words = _positionals(argv[1:])
     verb = verb or (words[0] if words else "")
     if binary == "helm":
         return verb in _HELM_TEXT_VERBS
@@ -42,6 +46,19 @@ def reads_workload_text(argv: Sequence[str], verb: str = "") -> bool:
         output = _output_format(argv)
         return output is not None and output.split("=", 1)[0] not in _PLAIN_OUTPUTS
     return False
+
+
+def _positionals(args: Sequence[str]) -> list[str]:
+    words: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _VALUE_FLAGS:
+            skip = True
+        elif not arg.startswith("-"):
+            words.append(arg)
+    return words
 
 
 def _output_format(argv: Sequence[str]) -> str | None:
