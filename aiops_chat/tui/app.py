@@ -49,8 +49,8 @@ class AiopsChatApp(App[None]):
         self.contexts = contexts
         self.export_dir = export_dir or Path.cwd()
 
-    def on_mount(self) -> None:
-        self.push_screen(ChatScreen())
+    def get_default_screen(self) -> ChatScreen:
+        return ChatScreen()
 
     @property
     def chat(self) -> ChatScreen:

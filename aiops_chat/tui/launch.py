@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiops_chat.config import Config
 from aiops_chat.execution.approval import Approver
@@ -16,16 +17,18 @@ from aiops_chat.tui.providers import (
 )
 from aiops_chat.tui.session_api import SessionLike, StatusLike
 
+if TYPE_CHECKING:
+    from aiops_chat.execution.executor import Executor
+
 
 def build_app(cfg: Config, *, context: str | None, namespace: str | None, offline: bool = False,
               dry_run: bool = False, demo: bool = False, snapshot: Path | None = None,
               export_dir: Path | None = None) -> AiopsChatApp:
     from aiops_chat.agent.session import ChatSession
     from aiops_chat.audit import AuditLog
-    from aiops_chat.execution import Executor
 
     audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
-    holder: list[SessionLike] = []
+    holder: list[ChatSession] = []
 
     def make_session(approver: Approver) -> SessionLike:
         session = ChatSession(cfg, context=context, namespace=namespace, source="tui", approver=approver,
@@ -37,8 +40,8 @@ def build_app(cfg: Config, *, context: str | None, namespace: str | None, offlin
         return holder[0].status
 
     def executor() -> Executor:
-        now = holder[0].status
-        return Executor(cfg, context=now.context, namespace=now.namespace, audit=audit, source="tui")
+        # The session's own executor: same pinned target, same audit log, re-made on /context and /namespace.
+        return holder[0].executor
 
     findings: FindingsProvider
     if demo:

@@ -17,9 +17,9 @@ import pytest
 import respx
 
 from aiops_chat.config import AuditConfig, Config, KubeConfig, LLMConfig, Runtime
-from aiops_chat.execution.approval import Approver
-from aiops_chat.tui.app import AiopsChatApp, create_app
-from aiops_chat.tui.providers import context_choices, demo_findings
+from aiops_chat.tui.app import AiopsChatApp
+from aiops_chat.tui.launch import build_app
+from tests.llm import openai_wire as _llm_wire  # registers respx's "httpx2" mocker
 from tests.tui.openai_wire import MODEL, Reply, Script
 
 BASE_URL = "http://llm.test/v1"
@@ -85,7 +85,8 @@ def script() -> Iterator[Script]:
         body = scripted.next_body(json.loads(request.content))
         return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
 
-    with respx.mock(assert_all_called=False) as mock:
+    # The openai SDK sends through httpx2; the LLM tests' mocker teaches respx to intercept it.
+    with respx.mock(assert_all_called=False, using="httpx2") as mock:
         mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=reply)
         yield scripted
 
@@ -95,24 +96,12 @@ AppFactory = Callable[..., AiopsChatApp]
 
 @pytest.fixture
 def make_app(cfg: Config, tmp_path: Path) -> AppFactory:
-    """Build the app the way `aiops chat` does, with the real session and fixture data."""
+    """Build the app exactly as `aiops chat` does (real ChatSession, audit log, preview), with demo findings."""
 
-    def build(*, config: Config | None = None, offline: bool = False, findings: Any = demo_findings,
-              context: str | None = None) -> AiopsChatApp:
-        from aiops_chat.agent.session import ChatSession
-        from aiops_chat.audit import AuditLog
-
-        use = config or cfg
-        audit = AuditLog(use.audit_path)
-        holder: list[Any] = []
-
-        def session(approver: Approver) -> Any:
-            s = ChatSession(use, context=context, source="tui", approver=approver, offline=offline, audit=audit)
-            holder.append(s)
-            return s
-
-        return create_app(session, findings=findings, contexts=context_choices(use, lambda: holder[0].status.context),
-                          user="alice", export_dir=tmp_path / "export")
+    def build(*, config: Config | None = None, offline: bool = False, context: str | None = None,
+              namespace: str | None = None) -> AiopsChatApp:
+        return build_app(config or cfg, context=context, namespace=namespace, offline=offline, demo=True,
+                         export_dir=tmp_path / "export")
 
     return build
 
@@ -124,4 +113,4 @@ def audit_entries(cfg: Config) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-__all__ = ["CONTEXTS", "Reply", "audit_entries", "make_config"]
+__all__ = ["CONTEXTS", "Reply", "_llm_wire", "audit_entries", "make_config"]
