@@ -89,13 +89,17 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 def run_cluster_up(args: argparse.Namespace) -> int:
     from aiops_chat.config import load_config
-    from aiops_chat.workflow.cluster_up import ClusterSettings, cluster_up
+    from aiops_chat.errors import UsageError
+    from aiops_chat.workflow.cluster_up import MINIKUBE_CONTEXT, ClusterSettings, cluster_up
 
+    if args.context and args.context != MINIKUBE_CONTEXT:
+        raise UsageError(f"cluster up manages minikube's own cluster (context {MINIKUBE_CONTEXT}); "
+                         f"--context {args.context} does not apply")
     cfg = load_config(args.config)
     wf = cfg.workflow
     settings = ClusterSettings(driver=args.driver or wf.driver, cpus=args.cpus or wf.cpus,
                                memory=args.memory or wf.memory, addons=wf.addons, images=wf.images)
-    steps = cluster_up(_executor(args, cfg), settings, approver=_approver(args.yes, cfg), progress=_progress)
+    steps = cluster_up(_executor(args, cfg, context=MINIKUBE_CONTEXT), settings, approver=_approver(args.yes, cfg), progress=_progress)
     _emit(args.output, steps.render_table(), steps.render_json())
     return steps.exit_code
 
@@ -129,13 +133,13 @@ def run_validate(args: argparse.Namespace) -> int:
     return checklist.exit_code
 
 
-def _executor(args: argparse.Namespace, cfg: Config) -> Executor:
+def _executor(args: argparse.Namespace, cfg: Config, *, context: str | None = None) -> Executor:
     from aiops_chat.audit import AuditLog
     from aiops_chat.execution import Executor
 
     audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
     namespace = getattr(args, "namespace", None) or cfg.workflow.namespace
-    return Executor(cfg, context=args.context, namespace=namespace, audit=audit, source="cli")
+    return Executor(cfg, context=context or args.context, namespace=namespace, audit=audit, source="cli")
 
 
 def _approver(yes: bool, cfg: Config) -> Approver:

@@ -1,7 +1,7 @@
 """`aiops cluster up`: a Minikube cluster with the plan's addons and images (plan 009, phase 1).
 
 Addons and images are independent of each other, so one failing does not stop the rest; a failed start
-stops everything. Idempotent: each write is preceded by a read that says whether it is needed (`status`, `addons list`,
+stops everything. Idempotent: each write is preceded by a read that says whether it is needed (`status`, `profile list`,
 `image ls`), so a second run on a running cluster changes nothing and asks for no approval. Every
 command goes through the executor; the writes need the approver's yes.
 """
@@ -15,9 +15,13 @@ from aiops_chat.execution import CommandResult, Executor
 from aiops_chat.execution.approval import Approver
 from aiops_chat.workflow.checklist import Check, Checklist, Status
 from aiops_chat.workflow.commands import failure_text, not_found, run_read
-from aiops_chat.workflow.minikube import normalize_image, parse_addons, parse_image_list, parse_status
+from aiops_chat.workflow.minikube import normalize_image, parse_image_list, parse_profile_addons, parse_status
 
 REQUEST = "aiops cluster up"
+# The kube context minikube creates for its default profile. The executor for cluster up is pinned to it:
+# minikube's writes act on that cluster, and its name is what the policy's tiers judge (on a fresh machine
+# there is no current context at all, which the policy rightly treats as read-only).
+MINIKUBE_CONTEXT = "minikube"
 # `minikube start` downloads a base image and boots a VM or container: minutes, not seconds.
 START_TIMEOUT_S = 900.0
 ADDON_TIMEOUT_S = 300.0
@@ -59,8 +63,8 @@ def cluster_up(executor: Executor, settings: ClusterSettings, *, approver: Appro
             return steps  # nothing else can work without a cluster
 
     progress("checking addons")
-    listed = run_read(executor, ["minikube", "addons", "list", "--output=json"], request=REQUEST)
-    enabled = parse_addons(listed.stdout) if listed.ok else {}
+    listed = run_read(executor, ["minikube", "profile", "list", "--output=json"], request=REQUEST)
+    enabled = parse_profile_addons(listed.stdout) if listed.ok else {}
     for addon in settings.addons:
         step = f"addon {addon}"
         if enabled.get(addon):

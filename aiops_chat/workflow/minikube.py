@@ -1,4 +1,4 @@
-"""Reading minikube's answers: `status --output=json`, `image ls`, `addons list --output=json`, image names."""
+"""Reading minikube's answers: `status --output=json`, `image ls`, `profile list --output=json`, image names."""
 
 from __future__ import annotations
 
@@ -60,12 +60,19 @@ def parse_image_list(stdout: str) -> frozenset[str]:
     return frozenset(normalize_image(ln) for ln in stdout.splitlines() if ln.strip())
 
 
-def parse_addons(stdout: str) -> dict[str, bool]:
-    """addon name -> enabled, from `minikube addons list --output=json`; empty when unreadable."""
+def parse_profile_addons(stdout: str, profile: str = "minikube") -> dict[str, bool]:
+    """addon name -> enabled, from the profile's config in `minikube profile list --output=json`.
+
+    The profile's config is where `minikube addons enable` records an addon, so it is the same truth
+    `minikube addons list` prints; the policy allows `profile list` as a read. Empty when unreadable.
+    """
     try:
         data = json.loads(stdout)
     except ValueError:
         return {}
-    if not isinstance(data, dict):
-        return {}
-    return {name: isinstance(v, dict) and str(v.get("Status", "")).lower() == "enabled" for name, v in data.items()}
+    valid = data.get("valid") if isinstance(data, dict) else None
+    for entry in valid or []:
+        if isinstance(entry, dict) and entry.get("Name") == profile:
+            addons = (entry.get("Config") or {}).get("Addons") or {}
+            return {str(name): value is True for name, value in addons.items()} if isinstance(addons, dict) else {}
+    return {}

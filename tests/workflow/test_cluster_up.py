@@ -8,6 +8,7 @@ the approval of writes and the audit log, all through the real executor and poli
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -19,7 +20,7 @@ import pytest
 from aiops_chat.audit import AuditLog
 from aiops_chat.execution import ApproveWrites, DenyAll
 from aiops_chat.workflow.checklist import Status
-from aiops_chat.workflow.cluster_up import ClusterSettings, cluster_up
+from aiops_chat.workflow.cluster_up import MINIKUBE_CONTEXT, ClusterSettings, cluster_up
 
 from .workflow_support import FakeMinikube, audit_entries, make_config, make_executor
 
@@ -29,19 +30,19 @@ SETTINGS = ClusterSettings(driver="docker", cpus=2, memory=4096, addons=("dashbo
 FIRST_RUN = [
     ["status", "--output=json"],
     ["start", "--driver=docker", "--cpus=2", "--memory=4096"],
-    ["addons", "list", "--output=json"],
+    ["profile", "list", "--output=json"],
     ["addons", "enable", "dashboard"],
     ["addons", "enable", "metrics-server"],
     ["image", "ls"],
     ["image", "load", "taskflow-backend:1.0.0"],
     ["image", "load", "taskflow-frontend:1.0.0"],
 ]
-READS_ONLY = [["status", "--output=json"], ["addons", "list", "--output=json"], ["image", "ls"]]
+READS_ONLY = [["status", "--output=json"], ["profile", "list", "--output=json"], ["image", "ls"]]
 
 
 def _setup(tmp_path: Path, fake: FakeMinikube, system_path: str):  # type: ignore[no-untyped-def]
     cfg = make_config(tmp_path, path=f"{fake.bin_dir}{os.pathsep}{system_path}")
-    return cfg, make_executor(cfg)
+    return cfg, make_executor(cfg, context=MINIKUBE_CONTEXT)
 
 
 def test_first_run_starts_enables_and_loads_in_order(tmp_path: Path, fake_minikube: FakeMinikube,
@@ -96,7 +97,7 @@ def test_partially_set_up_cluster_gets_only_what_is_missing(tmp_path: Path, fake
     steps = cluster_up(executor, SETTINGS, approver=ApproveWrites())
 
     assert fake_minikube.calls() == [
-        ["status", "--output=json"], ["addons", "list", "--output=json"], ["addons", "enable", "dashboard"],
+        ["status", "--output=json"], ["profile", "list", "--output=json"], ["addons", "enable", "dashboard"],
         ["image", "ls"], ["image", "load", "taskflow-frontend:1.0.0"]]
     assert steps.ok
 
@@ -154,7 +155,7 @@ def test_minikube_missing_is_one_clear_failure(tmp_path: Path, system_path: str)
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     cfg = make_config(tmp_path, path=str(empty))
-    steps = cluster_up(make_executor(cfg), SETTINGS, approver=ApproveWrites())
+    steps = cluster_up(make_executor(cfg, context=MINIKUBE_CONTEXT), SETTINGS, approver=ApproveWrites())
 
     assert [c.name for c in steps.checks] == ["status"]
     assert "not found on PATH" in steps.checks[0].detail and "minikube.sigs.k8s.io" in steps.checks[0].hint
@@ -186,3 +187,25 @@ def test_cli_flags_parse(flag: str) -> None:
 
     args = build_parser().parse_args(["cluster", "up", flag])
     assert args.handler.__name__ == "run_cluster_up"
+
+
+def test_a_read_only_tier_for_minikube_refuses_the_writes(tmp_path: Path, fake_minikube: FakeMinikube,
+                                                          system_path: str) -> None:
+    cfg = make_config(tmp_path, path=f"{fake_minikube.bin_dir}{os.pathsep}{system_path}")
+    cfg = cfg.replace(policy=dataclasses.replace(cfg.policy, tiers=(("minikube", "read-only"),)))
+
+    steps = cluster_up(make_executor(cfg, context=MINIKUBE_CONTEXT), SETTINGS, approver=ApproveWrites())
+
+    assert fake_minikube.calls() == [["status", "--output=json"]]
+    start = steps.get("start")
+    assert start is not None and start.status is Status.FAIL
+    assert start.detail.startswith("denied by policy") and "aiops policy" in start.hint
+
+
+def test_cli_cluster_up_refuses_another_context(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    proc = subprocess.run([sys.executable, "-m", "aiops_chat.cli.main", "--context", "prod", "cluster", "up", "--yes"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False)
+    assert proc.returncode == 2
+    assert "aiops: usage: cluster up manages minikube's own cluster" in proc.stderr

@@ -9,7 +9,7 @@ import pytest
 from aiops_chat.errors import UsageError
 from aiops_chat.workflow.deploy import go_duration, parse_duration
 from aiops_chat.workflow.log_scan import error_lines, is_error_line
-from aiops_chat.workflow.minikube import normalize_image, parse_addons, parse_image_list, parse_status
+from aiops_chat.workflow.minikube import normalize_image, parse_image_list, parse_profile_addons, parse_status
 
 
 @pytest.mark.parametrize(("stdout", "running", "described"), [
@@ -47,10 +47,14 @@ def test_normalize_image(ref: str, normal: str) -> None:
 def test_image_list_and_addons() -> None:
     images = parse_image_list("registry.k8s.io/pause:3.9\ndocker.io/library/taskflow-frontend:1.0.0\n\n")
     assert images == {"registry.k8s.io/pause:3.9", "taskflow-frontend:1.0.0"}
-    addons = parse_addons(json.dumps({"dashboard": {"Profile": "minikube", "Status": "enabled"},
-                                      "metrics-server": {"Profile": "minikube", "Status": "disabled"}}))
-    assert addons == {"dashboard": True, "metrics-server": False}
-    assert parse_addons("not json") == {}
+    profiles = {"invalid": [], "valid": [
+        {"Name": "other", "Config": {"Addons": {"dashboard": False}}},
+        {"Name": "minikube", "Status": "Running", "Config": {"Addons": {"dashboard": True, "metrics-server": False}}},
+    ]}
+    assert parse_profile_addons(json.dumps(profiles)) == {"dashboard": True, "metrics-server": False}
+    assert parse_profile_addons(json.dumps(profiles), "other") == {"dashboard": False}
+    assert parse_profile_addons(json.dumps({"invalid": [], "valid": []})) == {}
+    assert parse_profile_addons("not json") == {}
 
 
 @pytest.mark.parametrize(("text", "seconds", "go"), [

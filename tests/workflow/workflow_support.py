@@ -66,8 +66,12 @@ elif args[:1] == ["start"]:
     print("* minikube v1.33.1 on Debian 12")
     print("* Done! kubectl is now configured to use \"minikube\" cluster")
     write("running", True)
-elif args[:3] == ["addons", "list", "--output=json"]:
-    print(json.dumps({{a: {{"Profile": "minikube", "Status": "enabled" if a in addons else "disabled"}} for a in ADDONS}}))
+elif args[:3] == ["profile", "list", "--output=json"]:
+    # minikube keeps enabled addons in the profile's config (ClusterConfig.Addons).
+    config = {{"Name": "minikube", "Driver": "docker", "CPUs": 2, "Memory": 4096,
+              "Addons": {{a: a in addons for a in ADDONS}}}}
+    valid = [{{"Name": "minikube", "Status": "Running" if running else "Stopped", "Config": config, "Active": False}}]
+    print(json.dumps({{"invalid": [], "valid": valid}}))
 elif args[:2] == ["addons", "enable"] and running:
     write("addons", sorted(set(addons) | {{args[2]}}))
     print(f"* The '{{args[2]}}' addon is enabled")
@@ -130,8 +134,9 @@ def make_config(root: Path, *, path: str, kubeconfig: str = "", workflow: Workfl
     )
 
 
-def make_executor(cfg: Config, *, namespace: str | None = None) -> Executor:
-    return Executor(cfg, namespace=namespace or cfg.workflow.namespace, audit=AuditLog(cfg.audit_path), source="cli")
+def make_executor(cfg: Config, *, namespace: str | None = None, context: str | None = None) -> Executor:
+    return Executor(cfg, context=context, namespace=namespace or cfg.workflow.namespace,
+                    audit=AuditLog(cfg.audit_path), source="cli")
 
 
 def audit_entries(cfg: Config, event: str = "execution") -> list[dict[str, Any]]:
