@@ -12,6 +12,7 @@ from aiops_chat.analysis.analyzers import (
     Analyzer,
 )
 from aiops_chat.analysis.findings import Finding, Severity, group_findings, sort_key
+from aiops_chat.analysis.gc_pause import gc_paused
 from aiops_chat.analysis.inventory import Inventory, Obj, labels_of, namespace_of
 from aiops_chat.analysis.selectors import LabelPredicate, parse_selector
 from aiops_chat.errors import UsageError
@@ -37,6 +38,11 @@ def resolve_filters(filters: Iterable[str] | None, *, best_practices: bool = Fal
 
 def run_analyzers(inv: Inventory, analyzers: dict[str, Analyzer], *, label_selector: str | None = None) -> list[Finding]:
     """Run analyzers over an inventory; findings sorted worst first."""
+    with gc_paused():  # indexes over thousands of objects are acyclic too
+        return _run(inv, analyzers, label_selector)
+
+
+def _run(inv: Inventory, analyzers: dict[str, Analyzer], label_selector: str | None) -> list[Finding]:
     findings: list[Finding] = []
     for name, analyzer in analyzers.items():
         if name != EVENT_ANALYZER:

@@ -51,7 +51,7 @@ def _analyze(inv: Inventory, svc: Obj, selector: Mapping[str, str]) -> Iterator[
         ready_pods = [p for p in pods if (conditions_of(p).get("Ready") or {}).get("status") == "True"]
         ready, not_ready = len(ready_pods), [name_of(p) for p in pods if p not in ready_pods]
     # Endpoints that are not ready are a symptom of the pods' controller: read them in its group.
-    parent = _common_root(inv, pods) if pods else None
+    parent = _common_root(inv, pods) if pods and (ready == 0 or not_ready) else None
     if ready == 0:
         yield make(NAME, svc, "Service", Severity.CRITICAL, "NoReadyEndpoints",
                    f"The Service selects {len(pods) if pods is not None else 'its'} pod(s) but none is ready, "

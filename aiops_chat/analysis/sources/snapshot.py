@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from aiops_chat.analysis.gc_pause import gc_paused
 from aiops_chat.analysis.inventory import Inventory, Obj, namespace_of
 from aiops_chat.errors import SnapshotError
 
@@ -44,6 +45,11 @@ def inventory_from_text(text: str, *, source: str, namespace: str | None = None)
 
 
 def parse_documents(text: str, *, source: str) -> list[Any]:
+    with gc_paused():
+        return _parse_documents(text, source=source)
+
+
+def _parse_documents(text: str, *, source: str) -> list[Any]:
     stripped = text.lstrip()
     if not stripped:
         raise SnapshotError(f"{source}: the file is empty")
