@@ -53,7 +53,17 @@ class FlagTable:
         return cls(by_long, by_short)
 
     def __or__(self, other: FlagTable) -> FlagTable:
-        return FlagTable({**self.by_long, **other.by_long}, {**self.by_short, **other.by_short})
+        """The tables merged, ``other`` winning (a command's local flag shadows a global one, as in cobra)."""
+        # Tables are module constants: merge each pair once, not on every evaluate() call.
+        key = (id(self), id(other))
+        hit = _MERGED.get(key)
+        if hit is None or hit[0] is not self or hit[1] is not other:
+            merged = FlagTable({**self.by_long, **other.by_long}, {**self.by_short, **other.by_short})
+            hit = _MERGED[key] = (self, other, merged)
+        return hit[2]
+
+
+_MERGED: dict[tuple[int, int], tuple[FlagTable, FlagTable, FlagTable]] = {}
 
 
 EMPTY = FlagTable({}, {})
