@@ -78,8 +78,12 @@ def server_preview(executor: Callable[[], Executor]) -> Callable[[Sequence[str]]
         result = executor().run(read, request="approval preview")
         if not result.executed:
             return f"(no preview: {result.error})"
-        # `kubectl diff` exits 1 when there are differences: that is its answer, not a failure.
-        text = (result.stdout + ("\n" + result.stderr if result.stderr.strip() else "")).strip()
-        return text or "(the server reports no change)"
+        # `kubectl diff` exits 1 when there are differences: its stdout is the answer, not a failure.
+        if result.stdout.strip():
+            return result.stdout.rstrip()
+        if result.exit_code != 0:
+            lines = [line for line in result.stderr.splitlines() if line.strip()]
+            return f"(no preview: {lines[-1].strip() if lines else f'exit {result.exit_code}'})"
+        return "(the server reports no change)"
 
     return preview

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from textual.pilot import Pilot
 
+from aiops_chat.tui.app import AiopsChatApp
 from aiops_chat.tui.screens.approval import ApprovalModal
 from aiops_chat.tui.screens.health import HealthScreen
 from aiops_chat.tui.widgets.chat.prompt import PromptInput
@@ -22,9 +23,23 @@ SIZE = (100, 32)
 SnapCompare = Callable[..., bool]
 
 
+PREVIEW = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 3"""
+
+
 def _steady(pilot: Pilot[None]) -> None:
     # A blinking cursor would make two runs differ.
     pilot.app.query_one(PromptInput).cursor_blink = False
+    # A real server dry run carries timestamps and uids that change on every run, so the picture of the
+    # modal uses a fixed preview; the real preview is exercised by the Pilot and cluster tests.
+    app = pilot.app
+    assert isinstance(app, AiopsChatApp)
+    app.approver.preview = lambda argv: PREVIEW
 
 
 class TestMainScreen:

@@ -56,10 +56,10 @@ class ApprovalModal(ModalScreen[bool]):
                 yield Label(f"This cannot be undone. Type [b]{req.confirm_word}[/b] to approve:", id="approval-hint")
                 yield Input(placeholder=req.confirm_word, id="approval-confirm")
             with Horizontal(id="approval-buttons"):
-                yield Button("Approve [y]" if req.confirm_word is None else "Approve", id="approve",
+                yield Button("Approve \\[y]" if req.confirm_word is None else "Approve", id="approve",
                              variant="error" if req.risk == "destructive" else "warning",
                              disabled=req.confirm_word is not None)
-                yield Button("Deny [n]", id="deny", variant="primary")
+                yield Button("Deny \\[n]", id="deny", variant="primary")
 
     def on_mount(self) -> None:
         if self.request.confirm_word is not None:
