@@ -12,14 +12,16 @@ with the next scripted reply and keeps every request body for assertions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import httpx
 import httpx2
+import respx
 from respx.mocks import Mocker
 
 BASE_URL = "http://llm.test/v1"
@@ -176,3 +178,15 @@ class ScriptedModel:
 
     def all_request_text(self) -> str:
         return b"\n".join(self.raw_bodies).decode("utf-8", "replace")
+
+
+@contextlib.contextmanager
+def serve(model: ScriptedModel, *, base_url: str = BASE_URL, models: Sequence[str] = ("gpt-test",)
+          ) -> Iterator[respx.MockRouter]:
+    """Serve `model` at POST {base_url}/chat/completions (and a models list) to the real SDK."""
+    with respx.mock(using="httpx2", assert_all_called=False, assert_all_mocked=True) as router:
+        router.post(f"{base_url}/chat/completions").mock(side_effect=model)
+        router.get(f"{base_url}/models").mock(return_value=httpx.Response(200, json={
+            "object": "list", "data": [{"id": m, "object": "model", "created": 1, "owned_by": "test"}
+                                       for m in models]}))
+        yield router
