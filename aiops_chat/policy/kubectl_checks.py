@@ -114,8 +114,11 @@ def check_no_kustomize(parsed: Parsed) -> None:
                       "rendered manifests under the working directory")
 
 
-def manifests(parsed: Parsed, ctx: PolicyContext) -> tuple[bool, str | None]:
-    """(whether -f was given, a protected namespace the manifest files name); URLs and outside paths refused."""
+def manifests(parsed: Parsed, ctx: PolicyContext, *, write: bool) -> tuple[bool, str | None]:
+    """(whether -f was given, a protected namespace the manifest files name); URLs and outside paths refused.
+
+    Only a write has its files' contents scanned (protected namespaces, cluster-admin bindings).
+    """
     files: list[str] = []
     given = False
     for value in parsed.values("filename"):
@@ -124,7 +127,7 @@ def manifests(parsed: Parsed, ctx: PolicyContext) -> tuple[bool, str | None]:
             given = True
             if part != "-":
                 files.extend(manifest_files(part, ctx.workdir, "-f"))
-    return given, protected_namespace_in(files, ctx.protected_namespaces) if files else None
+    return given, protected_namespace_in(files, ctx.protected_namespaces) if files and write else None
 
 
 def dry_run(parsed: Parsed) -> bool:

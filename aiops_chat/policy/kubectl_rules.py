@@ -35,6 +35,7 @@ _PLAIN_READS = frozenset({"events", "top pod", "top node", "explain", "api-resou
                           "cluster-info", "auth can-i", "auth whoami"})
 _RESOURCE_READS = frozenset({"describe", "rollout status", "rollout history", "wait", "diff"})
 _PRIVILEGED_ROLES = ("cluster-admin",)
+_COMMAND_AFTER_DASHDASH = frozenset({"run", "create deployment", "create job", "create cronjob"})
 
 
 def _action(parsed: Parsed, ctx: PolicyContext, risk: Risk, *, namespaced: bool = True, auto_ok: bool = False,
@@ -71,7 +72,7 @@ def _protected_object(res: Resources, ctx: PolicyContext) -> str | None:
 
 def _reads_with_files(parsed: Parsed, ctx: PolicyContext) -> Action:
     check_no_kustomize(parsed)
-    given, _ = manifests(parsed, ctx)
+    given, _ = manifests(parsed, ctx, write=False)
     res = resources(parsed.positionals)
     check_output(parsed, None if given else res, parsed.command.name)
     return _action(parsed, ctx, Risk.READ)
@@ -101,7 +102,7 @@ def _write(parsed: Parsed, ctx: PolicyContext, *, risk: Risk = Risk.WRITE, names
     check_no_kustomize(parsed)
     if parsed.enabled("edit"):
         raise Refusal("--edit opens an interactive editor; it is not allowed")
-    given, file_ns = manifests(parsed, ctx)
+    given, file_ns = manifests(parsed, ctx, write=True)
     res = resources(parsed.positionals)
     if need_target and not given and not res.kinds:
         raise Refusal(f"kubectl {parsed.command.name} needs a resource or a manifest to act on")
@@ -264,6 +265,11 @@ def kubectl_action(args: Sequence[str], ctx: PolicyContext) -> Action:
             raise Refusal(f"{where} is not a command the policy knows, so it is denied", verb=verb)
         if not parsed.enabled("help"):
             raise Refusal(f"kubectl {verb} needs a subcommand" if verb else "kubectl was given no command", verb=verb)
+    if parsed.after_dashdash is not None and verb not in _COMMAND_AFTER_DASHDASH:
+        # kubectl hands arguments after `--` to the command like any other: `get -o yaml -- secret x`
+        # reads a Secret. Only run and create deployment/job/cronjob treat them as a container command.
+        parsed.positionals += parsed.after_dashdash
+        parsed.after_dashdash = None
     if parsed.enabled("help"):
         # cobra prints help and runs nothing when -h/--help comes before `--`. Denied commands, unknown
         # flags and overriding flags were refused above all the same.

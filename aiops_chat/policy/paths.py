@@ -18,6 +18,7 @@ from aiops_chat.policy.tokens import is_url
 _MAX_ENTRIES = 2000
 _MAX_SCAN_BYTES = 4 * 1024 * 1024
 _NAMESPACE_FIELD = re.compile(rb"""^\s*-?\s*namespace\s*:\s*["']?([A-Za-z0-9-]+)""", re.MULTILINE)
+_CLUSTER_ADMIN = re.compile(rb"(?<![A-Za-z0-9-])cluster-admin(?![A-Za-z0-9-])")
 
 
 def _real(path: str) -> str:
@@ -58,7 +59,10 @@ def manifest_files(value: str, workdir: Path, what: str = "-f") -> list[str]:
 
 
 def protected_namespace_in(files: Iterable[str], protected: frozenset[str]) -> str | None:
-    """The first protected namespace a manifest names, found by a plain text scan (no YAML parsing)."""
+    """The first protected namespace a manifest names, found by a plain text scan (no YAML parsing).
+
+    A manifest that mentions cluster-admin (a binding to it, most likely) is refused outright.
+    """
     budget = _MAX_SCAN_BYTES
     for path in files:
         try:
@@ -69,6 +73,9 @@ def protected_namespace_in(files: Iterable[str], protected: frozenset[str]) -> s
         budget -= len(data)
         if budget < 0:
             raise Refusal("the manifests are too large for the policy to check their namespaces")
+        if _CLUSTER_ADMIN.search(data):
+            raise Refusal(f"the manifest {os.path.basename(path)} refers to cluster-admin; bindings to "
+                          "cluster-admin are never allowed")
         for match in _NAMESPACE_FIELD.finditer(data):
             name = match.group(1).decode("ascii")
             if name in protected:

@@ -25,6 +25,20 @@ metadata:
   namespace: kube-system
 """
 
+CLUSTER_ADMIN_BINDING = """apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: escalate
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+- kind: ServiceAccount
+  name: default
+  namespace: default
+"""
+
 
 def build_workdir(root: Path, outside: Path) -> Path:
     work = root / "work"
@@ -41,6 +55,7 @@ def build_workdir(root: Path, outside: Path) -> Path:
     (work / "config").mkdir()
     (work / "config" / "app.properties").write_text("a=b\n")
     (work / "image.tar").write_bytes(b"\0" * 16)
+    (work / "crb.yaml").write_text(CLUSTER_ADMIN_BINDING)
     outside.mkdir(exist_ok=True)
     (outside / "secret.yaml").write_text(DEPLOYMENT)
     (outside / "chart").mkdir(exist_ok=True)
