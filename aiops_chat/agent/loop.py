@@ -89,14 +89,20 @@ def run_llm_turn(
             on_event(ToolCallFinished(call.id, call.name, outcome.result, outcome.output))
             messages.append(_tool_message(call, outcome.output))
         if cancel is not None and cancel.is_set():
-            return LoopOutcome(_joined(said, CANCELLED), usage, "cancelled")
+            return _stop(messages, said, CANCELLED, usage, "cancelled")
         if not ran_any:
             note = "stopped: the model kept repeating the same tool call"
             on_event(Notice(note))
-            return LoopOutcome(_joined(said, f"_{note}._"), usage, "repeats")
+            return _stop(messages, said, f"_{note}._", usage, "repeats")
     note = f"stopped after {limits.max_steps} model calls without a final answer (agent.max_steps)"
     on_event(Notice(note))
-    return LoopOutcome(_joined(said, f"_{note}._"), usage, "max_steps")
+    return _stop(messages, said, f"_{note}._", usage, "max_steps")
+
+
+def _stop(messages: list[dict[str, Any]], said: Sequence[str], note: str, usage: Usage, why: str) -> LoopOutcome:
+    # The conversation ends on our words, so an exported history says why the turn ended.
+    messages.append({"role": "assistant", "content": note})
+    return LoopOutcome(_joined(said, note), usage, why)
 
 
 def _starter(on_event: EventSink) -> Callable[[str, str, tuple[str, ...], Verdict | None, str], None]:
