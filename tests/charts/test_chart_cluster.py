@@ -82,7 +82,9 @@ def test_manifests_accepted_by_the_api_server(
     # kubectl reports e.g. "deployment.apps/taskflow-backend created (server dry run)".
     for doc in rendered.docs:
         kind, name = re.escape(doc["kind"].lower()), re.escape(doc["metadata"]["name"])
-        assert re.search(rf"^{kind}(\.[a-z0-9.]+)?/{name} created \(server dry run\)$", applied, re.M), applied
+        assert re.search(rf"^{kind}(\.[a-z0-9.]+)?/{name} created \(server dry run\)$", applied, re.M), (
+            applied
+        )
     assert rendered.test_pod["metadata"]["name"] == f"{chart}-test-health"
 
     hpas = rendered.of_kind("HorizontalPodAutoscaler")
