@@ -13,6 +13,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     inner = parser.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
     check = inner.add_parser("check", help="decide allow/confirm/deny for ARGV (nothing runs)",
                              description="Example: aiops policy check --context prod-eu -- kubectl scale deploy/x --replicas=2")
+    # Also accepted after the sub-command, as `aiops policy check --context prod -- ...` reads naturally;
+    # SUPPRESS keeps the root option's value when these are not given here.
+    check.add_argument("--context", metavar="NAME", default=argparse.SUPPRESS, help="kube context to judge for")
+    check.add_argument("-n", "--namespace", metavar="NS", default=argparse.SUPPRESS, help="namespace to judge for")
     check.add_argument("--output", choices=("text", "json"), default="text")
     check.add_argument("argv", nargs=argparse.REMAINDER, help="the command, binary first, after --")
     check.set_defaults(handler=run_check)

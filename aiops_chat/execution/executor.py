@@ -65,8 +65,8 @@ class Executor:
         self.source = source
         self.approver = approver
 
-    def check(self, argv: Sequence[str]) -> Verdict:
-        return evaluate(list(argv), self.policy)
+    def check(self, argv: Sequence[str], stdin: str | None = None) -> Verdict:
+        return evaluate(list(argv), self.policy, stdin)
 
     def run(
         self,
@@ -79,7 +79,7 @@ class Executor:
         timeout: float | None = None,
     ) -> CommandResult:
         argv_t = tuple(argv)
-        verdict = self.check(argv_t)
+        verdict = self.check(argv_t, stdin)
         if verdict.decision is Decision.DENY:
             self._record("decision", argv_t, verdict, request, approver=None, approved=False)
             return CommandResult(argv_t, verdict, executed=False, error=f"denied by policy: {verdict.reason}")
@@ -89,7 +89,7 @@ class Executor:
             return CommandResult(argv_t, verdict, executed=False, approver=approval.approver,
                                  error=f"not approved: {approval.note or verdict.reason}")
         # Re-check the exact argv about to run: a caller holding a mutable list cannot change it after approval.
-        final = self.check(argv_t)
+        final = self.check(argv_t, stdin)
         if final.decision is Decision.DENY or final != verdict:
             self._record("decision", argv_t, final, request, approver="policy", approved=False)
             return CommandResult(argv_t, final, executed=False, error="command changed after approval; refused")

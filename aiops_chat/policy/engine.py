@@ -15,6 +15,7 @@ from aiops_chat.policy.helm_rules import helm_action
 from aiops_chat.policy.kubectl_checks import OVERRIDE_FLAGS as KUBECTL_OVERRIDES
 from aiops_chat.policy.kubectl_rules import kubectl_action
 from aiops_chat.policy.minikube_rules import minikube_action
+from aiops_chat.policy.paths import scan_manifest_text
 from aiops_chat.policy.refusal import Refusal
 from aiops_chat.policy.tokens import check_token
 from aiops_chat.policy.types import Decision, PolicyContext, Risk, Tier, Verdict
@@ -33,10 +34,13 @@ _CREDENTIAL_FLAGS = (KUBECTL_OVERRIDES - {"user"}) | frozenset({
 })
 
 
-def evaluate(argv: Sequence[str], ctx: PolicyContext) -> Verdict:
+def evaluate(argv: Sequence[str], ctx: PolicyContext, stdin: str | None = None) -> Verdict:
+    """Decide; ``stdin`` is the text a `-f -` write would read, scanned like a manifest file."""
     binary = argv[0] if isinstance(argv, Sequence) and argv and isinstance(argv[0], str) else ""
     try:
         action = _classify(argv, ctx)
+        if stdin is not None and action.risk is not Risk.READ:
+            _check_stdin(stdin, action, ctx)
         return _judge(action, ctx)
     except Refusal as refusal:
         return Verdict(Decision.DENY, refusal.risk, refusal.reason, binary, refusal.verb, ctx.namespace)
@@ -61,6 +65,16 @@ def _classify(argv: Sequence[str], ctx: PolicyContext) -> Action:
             raise Refusal(f"{flag} would override the cluster, credentials or identity the session pins; "
                           "it is never allowed")
     return rules(args, ctx)
+
+
+def _check_stdin(stdin: str, action: Action, ctx: PolicyContext) -> None:
+    try:
+        found = scan_manifest_text(stdin.encode("utf-8", "replace"), ctx.protected_namespaces)
+    except Refusal as refusal:
+        raise Refusal(refusal.reason, verb=action.verb) from None
+    if found:
+        raise Refusal(f"the manifest on stdin writes to protected namespace {found}, which is read-only",
+                      risk=action.risk, verb=action.verb)
 
 
 def _binary_reason(binary: str) -> str:

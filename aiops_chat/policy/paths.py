@@ -73,11 +73,18 @@ def protected_namespace_in(files: Iterable[str], protected: frozenset[str]) -> s
         budget -= len(data)
         if budget < 0:
             raise Refusal("the manifests are too large for the policy to check their namespaces")
-        if _CLUSTER_ADMIN.search(data):
-            raise Refusal(f"the manifest {os.path.basename(path)} refers to cluster-admin; bindings to "
-                          "cluster-admin are never allowed")
-        for match in _NAMESPACE_FIELD.finditer(data):
-            name = match.group(1).decode("ascii")
-            if name in protected:
-                return name
+        found = scan_manifest_text(data, protected, os.path.basename(path))
+        if found:
+            return found
+    return None
+
+
+def scan_manifest_text(data: bytes, protected: frozenset[str], where: str = "stdin") -> str | None:
+    """The first protected namespace a manifest's text names; a mention of cluster-admin is refused."""
+    if _CLUSTER_ADMIN.search(data):
+        raise Refusal(f"the manifest {where} refers to cluster-admin; bindings to cluster-admin are never allowed")
+    for match in _NAMESPACE_FIELD.finditer(data):
+        name = match.group(1).decode("ascii")
+        if name in protected:
+            return name
     return None

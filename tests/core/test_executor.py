@@ -195,3 +195,17 @@ def test_audit_entry_json_is_one_line_each(fake_bin: Path) -> None:
     raw = (fake_bin / "audit.jsonl").read_text().splitlines()
     assert len(raw) == 2 and json.loads(raw[0])["request"] == "multi\nline request"
     assert os.stat(fake_bin / "audit.jsonl").st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(("manifest", "why"), [
+    ("kind: ClusterRoleBinding\nroleRef:\n  name: cluster-admin\n", "cluster-admin"),
+    ("kind: ConfigMap\nmetadata:\n  name: x\n  namespace: kube-system\n", "kube-system"),
+])
+def test_stdin_manifest_is_checked_like_a_file(fake_bin: Path, manifest: str, why: str) -> None:
+    ex = _executor(fake_bin)
+    result = ex.run(["kubectl", "apply", "-f", "-"], stdin=manifest, approved_by="user:test")
+    assert not result.executed and result.verdict.decision is Decision.DENY and why in result.verdict.reason
+    assert _recorded(fake_bin) == []
+    ok = ex.run(["kubectl", "apply", "-f", "-"], stdin="kind: ConfigMap\nmetadata:\n  name: x\n",
+                approved_by="user:test")
+    assert ok.executed
