@@ -71,6 +71,13 @@ _WRITE_WORDS = re.compile(
     r"run|exec|kill|stop|start|deploy)\b")
 
 
+# Imperatives no rule here carries out: a request holding one must not be answered with a mere read
+# ("delete the failed pods" is not "list pods").
+_UNHANDLED_WRITES = re.compile(
+    r"\b(delete|remove|kill|drain|cordon|uncordon|taint|patch|edit|apply|create|install|exec|annotate|label|"
+    r"expose|evict|purge|wipe|destroy)\b")
+
+
 @dataclass(frozen=True)
 class Step:
     tool: str  # the registry tool whose function built it (also the name shown in the plan)
@@ -107,6 +114,8 @@ def plan_request(text: str) -> OfflinePlan | None:
         for rule in _RULES:
             plan = rule(p, t)
             if plan is not None:
+                if plan.read_only and _UNHANDLED_WRITES.search(t):
+                    return None
                 return plan
     except ToolArgumentError:
         return None
