@@ -8,7 +8,7 @@ imported lazily, in the constructor, so nothing pays for it until a live cluster
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -143,12 +143,6 @@ class KubeGateway:
 
     def close(self) -> None:
         self._api.close()
-
-
-def pick_version(groups: Mapping[str, Sequence[str]], group: str, wanted: Sequence[str]) -> str | None:
-    """The first of `wanted` versions the server serves for a group (newest first), else None."""
-    served = groups.get(group) or ()
-    return next((v for v in wanted if v in served), None)
 
 
 def _status_message(data: bytes | str | None) -> str:

@@ -105,15 +105,15 @@ def load_live(
     gw = gateway or KubeGateway(cfg, context=context)
     try:
         groups = gw.api_groups()  # also the reachability check: an unreachable server fails here, once
-        plan: list[tuple[KindSpec, Resource]] = []
+        plan: list[tuple[KindSpec, list[Resource]]] = []
         notes: list[str] = []
         for spec in kinds:
-            res = resource_for(spec, groups)
-            if res is None:
+            candidates = resources_for(spec, groups)
+            if not candidates:
                 notes.append(f"{spec.kind}: not served by this cluster ({spec.group or 'core'} "
                              f"{'/'.join(spec.versions)}), skipped")
             else:
-                plan.append((spec, res))
+                plan.append((spec, candidates))
         with ThreadPoolExecutor(max_workers=min(12, len(plan) or 1)) as pool:
             results = list(pool.map(lambda p: _list(gw, p[0], p[1], namespace, label_selector), plan))
     finally:
@@ -132,23 +132,32 @@ def load_live(
     return Inventory(by_kind, listed=listed, namespace=namespace, notes=notes)
 
 
-def resource_for(spec: KindSpec, groups: dict[str, list[str]]) -> Resource | None:
-    from aiops_chat.kube_gateway import Resource, pick_version
+def resources_for(spec: KindSpec, groups: dict[str, list[str]]) -> list[Resource]:
+    """The versions of a kind worth trying, newest first, among those its group serves.
 
-    version = pick_version(groups, spec.group, spec.versions)
-    if version is None:
-        return None
-    return Resource(spec.kind, spec.group, version, spec.plural, spec.namespaced)
+    A group's versions are not a kind's: 1.20 serves batch/v1 (Jobs) but CronJobs only in batch/v1beta1,
+    so a 404 on one version moves on to the next.
+    """
+    from aiops_chat.kube_gateway import Resource
+
+    served = groups.get(spec.group) or ()
+    return [Resource(spec.kind, spec.group, v, spec.plural, spec.namespaced) for v in spec.versions if v in served]
 
 
-def _list(gw: KubeGateway, spec: KindSpec, res: Resource, namespace: str | None,
+def _list(gw: KubeGateway, spec: KindSpec, candidates: list[Resource], namespace: str | None,
           label_selector: str | None) -> tuple[list[dict[str, Any]], str | None]:
     from aiops_chat.kube_gateway import ListFailed
 
     selector = spec.fixed_selector or (label_selector if spec.subject_only else None)
-    try:
-        return gw.list_items(res, namespace=namespace, label_selector=selector,
-                             metadata_only=spec.metadata_only), None
-    except ListFailed as exc:
-        what = "not allowed to list" if exc.status in (401, 403) else "not served"
-        return [], f"{spec.kind}: {what} ({exc.status}{': ' + exc.reason if exc.reason else ''}), skipped"
+    failure: ListFailed | None = None
+    for res in candidates:
+        try:
+            return gw.list_items(res, namespace=namespace, label_selector=selector,
+                                 metadata_only=spec.metadata_only), None
+        except ListFailed as exc:
+            failure = exc
+            if exc.status != 404:
+                break
+    assert failure is not None
+    what = "not allowed to list" if failure.status in (401, 403) else "not served"
+    return [], f"{spec.kind}: {what} ({failure.status}{': ' + failure.reason if failure.reason else ''}), skipped"
