@@ -129,7 +129,7 @@ def test_state_annotation_drives_pod_status_and_events(kube_cluster: Cluster, ku
             assert ev["message"].startswith("Readiness probe failed: ")
     # What an operator would see, through real kubectl.
     row = kube_cluster.kubectl("get", "pod", name, "-n", ns, "--no-headers").stdout.split()
-    expected_status = {"Running": "Running", "NotReady": "Running", "Failed": "Error"}.get(state, state)
+    expected_status = {"NotReady": "Running", "Failed": "Error", "OOMKilled": "CrashLoopBackOff"}.get(state, state)
     assert row[2] == expected_status, row
 
 

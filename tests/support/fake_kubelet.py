@@ -680,6 +680,11 @@ def make_handler(kubelet: Kubelet) -> type[BaseHTTPRequestHandler]:
                     self.container_logs(parts[1], parts[2], parts[3], query)
                 elif parts[:3] == ["apis", "metrics.k8s.io", "v1beta1"]:
                     self.metrics(parts[3:], query)
+                elif parts == ["openapi", "v2"]:
+                    # The aggregator merges every APIService's spec into /openapi/v2; an empty one
+                    # keeps its log free of "OpenAPI spec does not exist" every minute.
+                    self.send_json(200, {"swagger": "2.0", "info": {"title": "metrics.k8s.io", "version": "v1beta1"},
+                                         "paths": {}, "definitions": {}})  # fmt: skip
                 elif parts in (["healthz"], ["readyz"], ["livez"]):
                     self.send_text(200, "ok")
                 else:
