@@ -4,7 +4,9 @@ builds it with the real ChatSession, the live (or demo) health source and the us
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,6 +15,7 @@ from textual.binding import Binding, BindingType
 
 from aiops_chat.analysis.findings import Finding
 from aiops_chat.tui.approver import PreviewFn, TuiApprover
+from aiops_chat.tui.messages import SessionReady
 from aiops_chat.tui.screens.approval import ApprovalModal
 from aiops_chat.tui.screens.chat import ChatScreen
 from aiops_chat.tui.screens.contexts import ContextChoice
@@ -43,14 +46,41 @@ class AiopsChatApp(App[None]):
     ) -> None:
         super().__init__()
         self.approver = TuiApprover(user, preview)
-        self.session: SessionLike = session_factory(self.approver)
         self.approver.attach(self)
+        # Building the session loads the LLM SDK and reads the kubeconfig: it happens in a thread after the
+        # first paint, so the window appears at once. Whoever needs the session first waits for it.
+        self._session_factory = session_factory
+        self._session: Future[SessionLike] = Future()
         self.findings = findings
         self.contexts = contexts
         self.export_dir = export_dir or Path.cwd()
 
     def get_default_screen(self) -> ChatScreen:
         return ChatScreen()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._start_session)
+
+    def _start_session(self) -> None:
+        threading.Thread(target=self._build_session, name="aiops-session", daemon=True).start()
+
+    def _build_session(self) -> None:
+        try:
+            self._session.set_result(self._session_factory(self.approver))
+        except BaseException as exc:  # shown by the chat screen; re-raised to whoever asks for the session
+            self._session.set_exception(exc)
+        self.post_message(SessionReady())
+
+    async def on_session_ready(self, _message: SessionReady) -> None:
+        await self.chat.session_built()
+
+    @property
+    def session_ready(self) -> bool:
+        return self._session.done()
+
+    @property
+    def session(self) -> SessionLike:
+        return self._session.result()
 
     @property
     def chat(self) -> ChatScreen:

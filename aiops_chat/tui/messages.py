@@ -15,6 +15,11 @@ class EventsReady(Message):
 
 
 @dataclass
+class SessionReady(Message):
+    """The session finished building (or failed to: the app's session property then raises)."""
+
+
+@dataclass
 class PromptSubmitted(Message):
     """The user pressed enter in the prompt."""
 

@@ -27,7 +27,16 @@ def chat(app: AiopsChatApp) -> ChatScreen:
     return app.chat
 
 
+async def ready(pilot: Pilot[None]) -> None:
+    """The session is built in a thread after the first paint; wait for it and the status it shows."""
+    app = pilot.app
+    assert isinstance(app, AiopsChatApp)
+    await wait_until(pilot, lambda: app.session_ready, "the session")
+    await pilot.pause()
+
+
 async def send(pilot: Pilot[None], text: str) -> None:
+    await ready(pilot)
     prompt = pilot.app.query_one("#prompt")
     prompt.focus()
     prompt.load_text(text)  # type: ignore[attr-defined]

@@ -18,7 +18,17 @@ from aiops_chat.tui.widgets.chat.answer import AnswerBlock
 from aiops_chat.tui.widgets.chat.prompt import PromptInput
 from aiops_chat.tui.widgets.health.findings_table import FindingsTable
 from tests.tui.conftest import AppFactory, audit_entries, make_config
-from tests.tui.helpers import answers, ask_and_wait, cards, notices, send, status_text, transcript, wait_until
+from tests.tui.helpers import (
+    answers,
+    ask_and_wait,
+    cards,
+    notices,
+    ready,
+    send,
+    status_text,
+    transcript,
+    wait_until,
+)
 from tests.tui.openai_wire import Reply, Script
 
 pytestmark = pytest.mark.anyio
@@ -72,7 +82,8 @@ async def test_read_tool_runs_without_asking_and_shows_a_card(make_app: AppFacto
 
 
 async def _approval(pilot: object, app: object) -> ApprovalModal:
-    await wait_until(pilot, lambda: isinstance(app.screen, ApprovalModal), "the approval modal")  # type: ignore
+    await wait_until(pilot, lambda: isinstance(app.screen, ApprovalModal)  # type: ignore[attr-defined]
+                     and app.screen.focused is not None, "the approval modal")  # type: ignore[attr-defined]
     screen = app.screen  # type: ignore[attr-defined]
     assert isinstance(screen, ApprovalModal)
     return screen
@@ -192,6 +203,7 @@ async def test_prompt_history_and_multiline(make_app: AppFactory, script: Script
 async def test_context_switch_moves_the_tier(make_app: AppFactory, script: Script) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         assert status_text(app)["context"] == "⎈ dev-cluster" and status_text(app)["tier"] == "confirm"
         await send(pilot, "/context prod-eu")
         await wait_until(pilot, lambda: status_text(app)["context"] == "⎈ prod-eu", "the switch")
@@ -214,6 +226,7 @@ async def test_offline_mode_uses_the_fallback(tmp_path: Path, kubeconfig: Path, 
                                               script: Script) -> None:
     app = make_app(config=make_config(tmp_path, kubeconfig, llm=False))
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         assert status_text(app)["model"].startswith("offline")
         await ask_and_wait(pilot, "list pods")
         assert script.requests == []
@@ -244,6 +257,7 @@ async def test_health_panel_groups_findings_and_asks_about_one(make_app: AppFact
     script.replies.append(Reply(text="The backend crashes because its database URL is wrong."))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press("f2")
         await wait_until(pilot, lambda: isinstance(app.screen, HealthScreen) and bool(app.screen.findings),
                          "the demo findings")

@@ -16,7 +16,7 @@ from aiops_chat.tui.screens.approval import ApprovalModal
 from aiops_chat.tui.screens.health import HealthScreen
 from aiops_chat.tui.widgets.chat.prompt import PromptInput
 from tests.tui.conftest import AppFactory
-from tests.tui.helpers import ask_and_wait, send, wait_until
+from tests.tui.helpers import ask_and_wait, ready, send, wait_until
 from tests.tui.openai_wire import Reply, Script
 
 SIZE = (100, 32)
@@ -89,6 +89,7 @@ class TestHealthPanel:
     def test_demo_findings_grouped(self, snap_compare: SnapCompare, make_app: AppFactory, script: Script) -> None:
         async def run_before(pilot: Pilot[None]) -> None:
             _steady(pilot)
+            await ready(pilot)
             await pilot.press("f2")
             await wait_until(pilot, lambda: isinstance(pilot.app.screen, HealthScreen)
                              and bool(pilot.app.screen.findings), "the findings")

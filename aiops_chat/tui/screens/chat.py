@@ -75,8 +75,21 @@ class ChatScreen(Screen[None]):
         self.refresh_status()
 
     def refresh_status(self) -> None:
+        bar = self.query_one(StatusBar)
+        if not self.chat_app.session_ready:
+            bar.starting()
+            return
         busy = "working… (ctrl+c cancels)" if self.busy else ""
-        self.query_one(StatusBar).show(self.chat_app.session.status, busy=busy)
+        bar.show(self.chat_app.session.status, busy=busy)
+
+    async def session_built(self) -> None:
+        try:
+            self.chat_app.session  # noqa: B018 - raises what building it raised
+        except AiopsError as exc:
+            await self.query_one(Transcript).add_notice(f"{exc.title}: {exc}", kind="error")
+            self.query_one(StatusBar).starting(failed=True)
+            return
+        self.refresh_status()
 
     # --- input -------------------------------------------------------------------------------------------
 
@@ -124,7 +137,8 @@ class ChatScreen(Screen[None]):
         self.cancel.set()
         self.chat_app.approver.release()
         self.chat_app.dismiss_modals()
-        self.query_one(StatusBar).show(self.chat_app.session.status, busy="cancelling…")
+        if self.chat_app.session_ready:
+            self.query_one(StatusBar).show(self.chat_app.session.status, busy="cancelling…")
 
     # --- events from the worker ---------------------------------------------------------------------------
 

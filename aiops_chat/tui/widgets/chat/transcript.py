@@ -9,6 +9,8 @@ from aiops_chat.execution.result import CommandResult
 from aiops_chat.tui.widgets.chat.answer import AnswerBlock
 from aiops_chat.tui.widgets.chat.tool_card import ToolCallCard
 
+SPLIT_AFTER_CHARS = 1500
+
 
 class Transcript(VerticalScroll):
     can_focus = False  # the prompt keeps focus; the transcript scrolls by mouse, page keys and its anchor
@@ -26,6 +28,18 @@ class Transcript(VerticalScroll):
         await self.mount(Static(text, classes="user", markup=False))
 
     async def add_text(self, text: str) -> None:
+        # Textual re-renders the last Markdown block on every append, so one ever-growing block (a long
+        # list, say) makes each append slower than the last. A long answer continues in a fresh block at
+        # the next paragraph break outside a code fence; each append then costs about the same.
+        answer = self._answer
+        if answer is not None and len(answer.text_so_far) >= SPLIT_AFTER_CHARS:
+            cut = text.find("\n\n")
+            if cut >= 0 and (answer.text_so_far + text[:cut]).count("```") % 2 == 0:
+                await answer.write(text[:cut])
+                await self.end_answer()
+                text = text[cut + 2:]
+                if not text:
+                    return
         if self._answer is None:
             self._answer = AnswerBlock()
             await self.mount(self._answer)

@@ -20,6 +20,9 @@ class StatusBar(Horizontal):
         yield Label("", id="status-tokens")
         yield Label("", id="status-busy")
 
+    def starting(self, *, failed: bool = False) -> None:
+        self.query_one("#status-context", Label).update("no session: see the error above" if failed else "starting…")
+
     def show(self, status: StatusLike, *, busy: str = "") -> None:
         tier = str(getattr(status.tier, "value", status.tier))
         self.query_one("#status-context", Label).update(f"⎈ {status.context or '(no context)'}")
