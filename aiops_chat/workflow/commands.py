@@ -31,6 +31,8 @@ def run_json(executor: Executor, argv: Sequence[str], *, request: str,
 
 def failure_text(result: CommandResult) -> str:
     """One line saying why a command did not succeed, for a check's detail."""
+    if not_found(result):
+        return "not found on PATH"  # the check's hint says how to install it
     if not result.executed:
         return result.error or "not run"
     if result.error:  # a timeout

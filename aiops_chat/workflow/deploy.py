@@ -90,7 +90,7 @@ def deploy(executor: Executor, settings: DeploySettings, *, approver: Approver,
             argv += ["--set", value]
         progress(f"helm upgrade --install {release} into {namespace} (waits up to {timeout})")
         result = executor.run(argv, request=REQUEST, approver=approver, timeout=seconds + PROCESS_GRACE_S)
-        if steps.add(_helm_step(release, result)).status is not Status.OK:
+        if steps.add(_helm_step(release, result, timeout)).status is not Status.OK:
             # Refused or not approved: nothing reached the cluster, so there is nothing to diagnose.
             return _failed(executor, settings, steps, progress) if result.executed else DeployReport(steps)
     for release in settings.releases:
@@ -101,14 +101,14 @@ def deploy(executor: Executor, settings: DeploySettings, *, approver: Approver,
             steps.add(Check(f"ready {release}", Status.OK, f"pods app={release} Ready in {namespace}"))
         else:
             steps.add(Check(f"ready {release}", Status.FAIL, failure_text(result),
-                            f"see the diagnosis below; `aiops analyze -n {namespace}` for more"))
+                            f"see the diagnosis below; `aiops -n {namespace} analyze` for more"))
     if not steps.ok:
         return _failed(executor, settings, steps, progress)
     progress("deploy: done")
     return DeployReport(steps)
 
 
-def _helm_step(release: str, result: CommandResult) -> Check:
+def _helm_step(release: str, result: CommandResult, timeout: str) -> Check:
     name = f"helm {release}"
     if result.ok:
         revision = re.search(r"(?m)^REVISION:\s*(\d+)", result.stdout)
@@ -118,7 +118,11 @@ def _helm_step(release: str, result: CommandResult) -> Check:
         return Check(name, Status.FAIL, error, "re-run with --yes, or answer the confirmation on a terminal")
     if not result.executed and error.startswith("denied by policy"):
         return Check(name, Status.FAIL, error, "the policy refused it: see `aiops policy`")
-    return Check(name, Status.FAIL, failure_text(result), "see the diagnosis below")
+    text = failure_text(result)
+    if "context deadline exceeded" in text or "timed out waiting for the condition" in text:
+        # helm's words for "--wait gave up"; what the user needs to know is that the pods never got Ready.
+        text = f"not Ready within {timeout} (helm: {text.removeprefix('Error: ')})"
+    return Check(name, Status.FAIL, text, "see the diagnosis below; a longer --timeout helps only if pods are slow")
 
 
 def _failed(executor: Executor, settings: DeploySettings, steps: Checklist, progress: Progress) -> DeployReport:

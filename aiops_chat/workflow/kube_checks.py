@@ -59,7 +59,7 @@ def pods_ready(executor: Executor, release: str, *, request: str) -> Check:
         return Check(name, Status.OK, detail)
     states = "; ".join(f"{p['metadata']['name']}: {pod_state(p)}" for p in pods if not pod_ready(p))
     return Check(name, Status.FAIL, f"{detail} ({states})",
-                 f"see why: aiops run -- kubectl describe pod -l app={release} -n {namespace}")
+                 f"see why: aiops -n {namespace} run -- kubectl describe pod -l app={release}")
 
 
 def pod_ready(pod: dict[str, Any]) -> bool:

@@ -58,12 +58,12 @@ def logs_clean(executor: Executor, release: str, *, tail: int = 200) -> Check:
                       request=REQUEST)
     if not result.ok:
         return Check(name, Status.FAIL, f"cannot read logs: {failure_text(result)}",
-                     f"aiops run -- kubectl logs -l app={release} --tail={tail}")
+                     f"aiops -n {executor.target.namespace} run -- kubectl describe pod -l app={release}")
     lines = [ln for ln in result.stdout.splitlines() if ln.strip()]
     bad = error_lines(result.stdout)
     if bad:
         return Check(name, Status.FAIL, f"{len(bad)} error line(s) in the last {tail} per pod; first: {bad[0]}",
-                     f"read them: aiops run -- kubectl logs -l app={release} --tail={tail}")
+                     f"read them: aiops -n {executor.target.namespace} run -- kubectl logs -l app={release} --tail={tail}")
     return Check(name, Status.OK, f"{len(lines)} recent line(s), no errors")
 
 

@@ -83,6 +83,7 @@ def test_failed_deploy_shows_pod_state_events_and_findings(
     assert report.exit_code == 1
     assert [c.name for c in report.steps.checks] == [f"helm {BACKEND}"], "the frontend waits for a working backend"
     assert report.steps.checks[0].status is Status.FAIL
+    assert report.steps.checks[0].detail.startswith("not Ready within 20s (helm: ")
     diagnosis = report.diagnosis
     assert diagnosis is not None and diagnosis.namespace == kube_namespace
     assert [(p.release, p.state, p.ready) for p in diagnosis.pods] == [(BACKEND, "ImagePullBackOff", False)]
