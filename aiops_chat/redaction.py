@@ -42,6 +42,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # KEY=value and KEY: value where the name looks secret (env dumps, describe output, .env files).
     (re.compile(rf"(?im)^(\s*(?:export\s+)?{_SECRET_NAME}\s*=\s*)\S.*$"), f"\\1{MASK}"),
     (re.compile(rf"(?im)^(\s*{_SECRET_NAME}:[ \t]+)(?!<set to the key)(?!\[REDACTED\])\S.*$"), f"\\1{MASK}"),
+    # Inline key=value or key: value inside a log line ("connecting with password=hunter2").
+    (re.compile(r"(?i)\b((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)\s*[=:]\s*)(?!\[REDACTED\])(?!<set to)[^\s,;\"'&]+"), f"\\1{MASK}"),
     # "name": "DB_PASSWORD", "value": "..." in JSON env arrays.
     (re.compile(rf'("name"\s*:\s*"{_SECRET_NAME}"\s*,\s*"value"\s*:\s*")(?:[^"\\]|\\.)*(")', re.IGNORECASE), f"\\1{MASK}\\2"),
 )
@@ -56,10 +58,7 @@ def redact(text: str, extra_patterns: Sequence[str] = ()) -> str:
     if not text:
         return text
     stripped = text.lstrip()
-    if stripped[:1] in "{[":
-        text = _redact_json_text(text)
-    else:
-        text = _redact_yaml_lines(text)
+    text = _redact_json_text(text) if stripped[:1] in "{[" else _redact_yaml_lines(text)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     for pattern in _compiled(tuple(extra_patterns)):

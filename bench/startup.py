@@ -34,7 +34,7 @@ def _time(argv: list[str]) -> float:
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     samples: dict[str, list[float]] = {name: [] for name in ["python -c pass", *CASES]}
-    for name, argv in CASES.items():  # warm the page cache and .pyc files
+    for argv in CASES.values():  # warm the page cache and .pyc files
         _time(argv)
     for _ in range(rounds):
         samples["python -c pass"].append(_time(BASELINE))

@@ -7,7 +7,6 @@ import json
 import sys
 
 
-
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("audit", help="read or verify the tamper-evident audit log")
     parser.add_argument("--file", metavar="PATH", help="audit log to read (default: from config)")

@@ -7,7 +7,6 @@ import json
 import sys
 
 
-
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("config", help="show or check the configuration")
     inner = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)

@@ -30,6 +30,8 @@ SECRET_CASES = {
     "azure": f"DefaultEndpointsProtocol=https;AccountName=x;AccountKey={CANARY};EndpointSuffix=core",
     "github": "ghp_" + "A" * 36,
     "openai": "sk-proj-" + "b" * 40,
+    "inline in a log line": f"2026-11-27 db: connecting with user=app password={CANARY} host=db",
+    "query string token": f"GET /callback?token={CANARY}&state=1",
     "gcp private key": json.dumps({"type": "service_account", "private_key": CANARY}),
 }
 
@@ -50,6 +52,7 @@ NORMAL = [
     "env:\n- name: LOG_LEVEL\n  value: debug\n",
     "Events:\n  Warning  BackOff  kubelet  Back-off restarting failed container\n",
     "https://example.com/path?q=1",
+    "    Environment:\n      DB_PASSWORD:  <set to the key 'password' in secret 'db'>  Optional: false\n",
 ]
 
 
