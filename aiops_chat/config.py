@@ -123,6 +123,8 @@ class Runtime:
     cache_dir: str = ""
     lang: str = "C.UTF-8"
     is_tty: bool = False
+    # Variables kubectl, helm and minikube need to find their own state; nothing with credentials.
+    tool_env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,12 @@ _SECTIONS: dict[str, type] = {
 }
 
 
+TOOL_ENV_NAMES = (
+    "KUBECACHEDIR", "HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME", "MINIKUBE_HOME", "DOCKER_HOST",
+    "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "TMPDIR",
+)
+
+
 def runtime_from_environ(environ: Mapping[str, str] | None = None, *, is_tty: bool = False) -> Runtime:
     env = os.environ if environ is None else environ
     home = env.get("HOME", str(Path.home()))
@@ -190,6 +198,7 @@ def runtime_from_environ(environ: Mapping[str, str] | None = None, *, is_tty: bo
         cache_dir=str(Path(cache) / "aiops"),
         lang=env.get("LANG", "C.UTF-8"),
         is_tty=is_tty,
+        tool_env=tuple((name, env[name]) for name in TOOL_ENV_NAMES if env.get(name)),
     )
 
 

@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                             description="Checks minikube, kubectl, helm, docker and kubectl-ai (optional), the "
                             "TaskFlow images, that the cluster answers and metrics-server is available. "
                             "Exit 1 when a required check fails.")
+    doctor.add_argument("--llm", action="store_true",
+                        help="also probe the configured LLM endpoint: models list, a tool call, streaming")
+    doctor.add_argument("--llm-only", action="store_true", help="probe only the LLM endpoint")
     _output_option(doctor)
     doctor.set_defaults(handler=run_doctor)
 
@@ -79,10 +82,17 @@ def _namespace_option(parser: argparse.ArgumentParser) -> None:
 
 def run_doctor(args: argparse.Namespace) -> int:
     from aiops_chat.config import load_config
+    from aiops_chat.workflow.checklist import Check, Checklist, Status
     from aiops_chat.workflow.doctor import run_doctor as doctor
 
     cfg = load_config(args.config)
-    checklist = doctor(cfg, _executor(args, cfg))
+    checklist = Checklist("aiops doctor --llm") if args.llm_only else doctor(cfg, _executor(args, cfg))
+    if args.llm or args.llm_only:
+        from aiops_chat.llm.probe import probe
+
+        for item in probe(cfg):
+            checklist.add(Check(f"llm {item.name}", Status(item.status), item.detail, item.fix,
+                                required=args.llm_only or cfg.llm.enabled))
     _emit(args.output, checklist.render_table(), checklist.render_json())
     return checklist.exit_code
 

@@ -132,7 +132,8 @@ class Executor:
 
     def environment(self) -> dict[str, str]:
         """A minimal environment: no API keys or tokens of ours leak into kubectl, helm or their plugins."""
-        env = {"PATH": self.cfg.runtime.path, "HOME": self.cfg.runtime.home, "LANG": self.cfg.runtime.lang}
+        env = {"PATH": self.cfg.runtime.path, "HOME": self.cfg.runtime.home, "LANG": self.cfg.runtime.lang,
+               **dict(self.cfg.runtime.tool_env)}
         if self.cfg.kubeconfig:
             env["KUBECONFIG"] = self.cfg.kubeconfig
         return env

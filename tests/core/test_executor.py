@@ -49,7 +49,8 @@ def fake_bin(tmp_path: Path) -> Path:
 
 def _cfg(root: Path, **executor: object) -> Config:
     runtime = runtime_from_environ({"PATH": f"{root / 'bin'}:/usr/bin:/bin", "HOME": str(root),
-                                    "OPENAI_API_KEY": "sk-should-not-leak-0000000000000000"})
+                                    "OPENAI_API_KEY": "sk-should-not-leak-0000000000000000",
+                                    "AWS_SECRET_ACCESS_KEY": "should-not-leak", "MINIKUBE_HOME": str(root / "mk")})
     cfg = Config(runtime=runtime)
     return dataclasses.replace(
         cfg,
@@ -132,8 +133,9 @@ def test_environment_is_minimal(fake_bin: Path) -> None:
     _executor(fake_bin).run(["kubectl", "version"])
     env_file = next((fake_bin / "record").glob("env.*"))
     names = {line.split("=", 1)[0] for line in env_file.read_text().splitlines() if "=" in line}
-    assert "OPENAI_API_KEY" not in names
-    assert names <= {"PATH", "HOME", "LANG", "KUBECONFIG", "PWD", "SHLVL", "_"}
+    assert "OPENAI_API_KEY" not in names and "AWS_SECRET_ACCESS_KEY" not in names
+    assert "MINIKUBE_HOME" in names  # tools still find their own state
+    assert names <= {"PATH", "HOME", "LANG", "KUBECONFIG", "PWD", "SHLVL", "_", "MINIKUBE_HOME"}
 
 
 def test_output_is_redacted(fake_bin: Path) -> None:
