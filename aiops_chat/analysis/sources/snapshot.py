@@ -25,7 +25,11 @@ def load_snapshot(path: str | Path, *, namespace: str | None = None) -> Inventor
 
 
 def inventory_from_text(text: str, *, source: str, namespace: str | None = None) -> Inventory:
-    docs = parse_documents(text, source=source)
+    with gc_paused():
+        return _inventory(parse_documents(text, source=source), source=source, namespace=namespace)
+
+
+def _inventory(docs: list[Any], *, source: str, namespace: str | None) -> Inventory:
     skipped = 0
     objects: list[Obj] = []
     for obj in flatten(docs):
