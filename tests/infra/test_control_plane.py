@@ -220,7 +220,9 @@ def test_python_client_reads_metrics(kube_cluster: Cluster, kube_namespace: str)
                          input=pod_manifest("m", {"aiops.test/usage": "cpu=50m,memory=100Mi"}))  # fmt: skip
     wait_until(lambda: get_pod(kube_cluster, ns, "m"), lambda p: p["status"].get("phase") == "Running", what="Running")
     api = client.CustomObjectsApi(config.new_client_from_config(str(kube_cluster.kubeconfig)))
-    items = api.list_namespaced_custom_object("metrics.k8s.io", "v1beta1", ns, "pods")["items"]
+    # Like metrics-server, the metrics lag the pod status a little: wait for the first sample.
+    items = wait_until(lambda: api.list_namespaced_custom_object("metrics.k8s.io", "v1beta1", ns, "pods")["items"],
+                       bool, what="pod metrics")  # fmt: skip
     assert [(i["metadata"]["name"], i["containers"][0]["usage"]) for i in items] == [
         ("m", {"cpu": "50m", "memory": "100Mi"})]  # fmt: skip
 

@@ -454,16 +454,20 @@ class Kubelet:
     def sync_once(self) -> None:
         self.heartbeat()
         pods = self.list_pods()
-        with self.lock:
-            self.snapshot = pods
         seen = set()
+        current = []
         for pod in pods:
             uid = pod["metadata"]["uid"]
             seen.add(uid)
             try:
-                self.sync_pod(pod)
+                current.append(self.sync_pod(pod))
             except Exception:
+                current.append(pod)
                 log.exception("sync of pod %s/%s failed", pod["metadata"]["namespace"], pod["metadata"]["name"])
+        # The metrics API answers from this list: with the statuses just written, a pod is in
+        # it as soon as anyone can see it Running.
+        with self.lock:
+            self.snapshot = current
         for uid in set(self.pods) - seen:
             self.free_ips.append(self.pods.pop(uid).ip)
 
@@ -478,7 +482,8 @@ class Kubelet:
             self.pods[uid] = rec
         return rec
 
-    def sync_pod(self, pod: dict[str, Any]) -> None:
+    def sync_pod(self, pod: dict[str, Any]) -> dict[str, Any]:
+        """Bring one pod to its annotated state; returns the pod as it now is."""
         meta = pod["metadata"]
         ns, name = meta["namespace"], meta["name"]
         if meta.get("deletionTimestamp"):
@@ -492,19 +497,20 @@ class Kubelet:
             except ApiError as e:
                 if e.status not in (404, 409):
                     raise
-            return
+            return pod
         rec = self.record(pod)
         fingerprint = json.dumps(
             [meta.get("annotations") or {}, [(c["name"], c.get("image")) for c in pod["spec"].get("containers", [])]],
             sort_keys=True,
         )
         if fingerprint == rec.fingerprint and (pod.get("status") or {}).get("podIP") == rec.ip:
-            return
+            return pod
         status, states = desired_status(pod, rec)
-        self.api.merge_patch(f"/api/v1/namespaces/{ns}/pods/{name}/status", {"status": status})
+        updated = self.api.merge_patch(f"/api/v1/namespaces/{ns}/pods/{name}/status", {"status": status})
         rec.fingerprint = fingerprint
         log.info("pod %s/%s -> %s %s", ns, name, status["phase"], states)
         self.post_events(pod, rec, states)
+        return updated if isinstance(updated, dict) else pod
 
     def post_events(self, pod: dict[str, Any], rec: PodRecord, states: list[str]) -> None:
         restarts = 4

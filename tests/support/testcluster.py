@@ -585,7 +585,7 @@ def _wait(check: Any, what: str, procs: dict[str, subprocess.Popen[bytes]], dead
         try:
             if check():
                 return
-        except (OSError, urllib.error.URLError, ValueError, KeyError, subprocess.SubprocessError):
+        except (OSError, urllib.error.URLError, ValueError, KeyError, TypeError, subprocess.SubprocessError):
             pass
         if time.monotonic() > deadline:
             raise ClusterStartError(f"timed out waiting for {what} (logs in {state_dir / 'logs'})")
@@ -612,9 +612,11 @@ def _node_ready(cluster: Cluster) -> bool:
 
 def _metrics_available(cluster: Cluster) -> bool:
     svc = cluster.api("GET", "/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io")
-    return any(
+    available = any(
         c["type"] == "Available" and c["status"] == "True" for c in svc.get("status", {}).get("conditions", [])
     )
+    # Available comes a second or two before the aggregator routes the group (404 until then).
+    return available and cluster.api("GET", f"/apis/metrics.k8s.io/v1beta1/nodes/{NODE_NAME}")["kind"] == "NodeMetrics"
 
 
 def wait_for_namespace_ready(cluster: Cluster, namespace: str, timeout: float = 30) -> None:
