@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 def test_kube_cluster_fails_with_install_hint(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["tests.support.plugin"]\n')
     (tmp_path / "test_x.py").write_text("def test_needs_cluster(kube_cluster):\n    pass\n")
-    env = {**os.environ, "AIOPS_TEST_CACHE": str(tmp_path / "empty-cache"), "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "AIOPS_TEST_CACHE": str(tmp_path / "empty-cache"), "PYTHONPATH": str(REPO),
+           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # only our plugin matters here
     env.pop("AIOPS_TEST_KUBECONFIG", None)
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
