@@ -796,8 +796,12 @@ def serve(kubelet: Kubelet, cert: str, key: str) -> ThreadingHTTPServer:
 def watch_owner(owner: int, state_dir: Path, kubelet: Kubelet) -> None:
     """If the test run that started us dies without teardown, take the cluster down with it."""
     while not kubelet.stopping.wait(1):
-        if Path(f"/proc/{owner}").exists():
-            continue
+        try:
+            # A zombie (dead, not yet reaped) counts as gone.
+            if Path(f"/proc/{owner}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                continue
+        except (OSError, IndexError):
+            pass
         log.warning("owner process %d is gone: stopping the cluster", owner)
         try:
             pids = json.loads((state_dir / "pids.json").read_text())

@@ -86,7 +86,8 @@ class Cluster:
         """Environment for subprocesses: admin KUBECONFIG, helm on PATH, caches kept in the state dir."""
         env = dict(os.environ)
         env["KUBECONFIG"] = str(self.kubeconfig)
-        env["PATH"] = f"{self.bin_dir}{os.pathsep}{env.get('PATH', '')}"
+        path = [p for p in env.get("PATH", "").split(os.pathsep) if p and p != str(self.bin_dir)]
+        env["PATH"] = os.pathsep.join([str(self.bin_dir), *path])
         env["KUBECACHEDIR"] = str(self.state_dir / "kube-cache")
         for kind in ("CACHE", "CONFIG", "DATA"):
             env[f"HELM_{kind}_HOME"] = str(self.state_dir / "helm" / kind.lower())
