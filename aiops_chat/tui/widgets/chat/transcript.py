@@ -47,8 +47,26 @@ class Transcript(VerticalScroll):
 
     async def end_answer(self) -> None:
         if self._answer is not None:
-            await self._answer.finish()
+            block = self._answer
+            await block.finish()
             self._answer = None
+            self.call_after_refresh(self._freeze, block)
+
+    def _freeze(self, block: AnswerBlock) -> None:
+        # A finished block keeps its height, so laying out the transcript after each streamed piece does
+        # not re-render every earlier answer just to measure it. Undone on resize (see on_resize).
+        if block.is_mounted and block.size.height > 0 and block is not self._answer:
+            block.styles.height = block.outer_size.height - block.styles.margin.top - block.styles.margin.bottom
+
+    def on_resize(self) -> None:
+        blocks = [b for b in self.query(AnswerBlock) if b is not self._answer]
+        for block in blocks:
+            block.styles.height = "auto"
+        self.call_after_refresh(self._freeze_all, blocks)
+
+    def _freeze_all(self, blocks: list[AnswerBlock]) -> None:
+        for block in blocks:
+            self._freeze(block)
 
     async def add_markdown(self, text: str, *, classes: str = "answer") -> None:
         await self.end_answer()
