@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from aiops_chat.analysis.analyzers.base import (
@@ -19,6 +19,9 @@ from aiops_chat.analysis.findings import Finding, Severity
 from aiops_chat.analysis.inventory import Inventory, conditions_of, name_of, namespace_of, spec_of, status_of
 
 NAME = "Pod"
+
+# Builds a pod finding with the pod's parent and the common suggestions already filled in.
+FindingFn = Callable[[Severity, str, str, list[str], list[str]], Finding]
 
 IMAGE_REASONS = frozenset({"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"})
 START_REASONS = frozenset({"RunContainerError", "CreateContainerError", "PreCreateHookError", "PostStartHookError"})
@@ -107,7 +110,7 @@ def _analyze_pod(inv: Inventory, pod: dict[str, Any], status: Mapping[str, Any],
 
 
 def _unscheduled(pod: dict[str, Any], scheduled: Mapping[str, Any], events: list[dict[str, Any]],
-                 finding: Any) -> Iterator[Finding]:
+                 finding: FindingFn) -> Iterator[Finding]:
     ns = namespace_of(pod)
     gates = [str(g.get("name")) for g in spec_of(pod).get("schedulingGates") or ()]
     if gates or scheduled.get("reason") == "SchedulingGated":
@@ -146,7 +149,7 @@ def _terminations(status: Mapping[str, Any]) -> list[str]:
 
 
 def _container_findings(inv: Inventory, pod: dict[str, Any], status: Mapping[str, Any],
-                        events: list[dict[str, Any]], finding: Any) -> Iterator[Finding]:
+                        events: list[dict[str, Any]], finding: FindingFn) -> Iterator[Finding]:
     ns, name = namespace_of(pod), name_of(pod)
     parent = inv.root_of(pod)
     containers = {c.get("name"): c for c in [*(spec_of(pod).get("initContainers") or ()),
@@ -165,7 +168,7 @@ def _container_findings(inv: Inventory, pod: dict[str, Any], status: Mapping[str
                 wmsg = str(waiting.get("message") or "")
                 if reason == "CrashLoopBackOff":
                     if last.get("reason") == "OOMKilled":
-                        yield _oom(pod, ns, name, parent, cname, label, spec, restarts, last, finding)
+                        yield _oom(ns, name, parent, cname, label, spec, restarts, last, finding)
                         continue
                     code = last.get("exitCode")
                     why = f"last exit code {code}" + (f" ({last.get('reason')})" if last.get("reason") else "") \
@@ -187,7 +190,7 @@ def _container_findings(inv: Inventory, pod: dict[str, Any], status: Mapping[str
                                    *latest_events([e for e in events if e.get("reason") in ("Failed", "BackOff")], 2)],
                                   [events_cmd("Pod", name, ns)])
                 elif reason == "CreateContainerConfigError":
-                    yield _config_error(pod, ns, label, wmsg, finding)
+                    yield _config_error(ns, label, wmsg, finding)
                 elif reason in START_REASONS:
                     yield finding(Severity.CRITICAL, reason,
                                   f"The {label} could not be started: {first_sentence(wmsg or reason, 200)}",
@@ -201,14 +204,14 @@ def _container_findings(inv: Inventory, pod: dict[str, Any], status: Mapping[str
                                       [f"{label}: waiting {reason}", *latest_events(stuck, 2)],
                                       [events_cmd("Pod", name, ns)])
             elif terminated and terminated.get("reason") == "OOMKilled":
-                yield _oom(pod, ns, name, parent, cname, label, spec, restarts, terminated, finding)
+                yield _oom(ns, name, parent, cname, label, spec, restarts, terminated, finding)
             elif last.get("reason") == "OOMKilled" and restarts:
-                yield _oom(pod, ns, name, parent, cname, label, spec, restarts, last, finding,
+                yield _oom(ns, name, parent, cname, label, spec, restarts, last, finding,
                            severity=Severity.WARNING)
 
 
-def _oom(pod: dict[str, Any], ns: str, name: str, parent: str | None, cname: str, label: str,
-         spec: Mapping[str, Any], restarts: int, term: Mapping[str, Any], finding: Any,
+def _oom(ns: str, name: str, parent: str | None, cname: str, label: str,
+         spec: Mapping[str, Any], restarts: int, term: Mapping[str, Any], finding: FindingFn,
          severity: Severity = Severity.CRITICAL) -> Finding:
     limit = ((spec.get("resources") or {}).get("limits") or {}).get("memory")
     more = []
@@ -230,7 +233,7 @@ def _double(quantity: str) -> str:
     return f"{int(m.group(1)) * 2}{m.group(2)}" if m else quantity
 
 
-def _config_error(pod: dict[str, Any], ns: str, label: str, wmsg: str, finding: Any) -> Finding:
+def _config_error(ns: str, label: str, wmsg: str, finding: FindingFn) -> Finding:
     evidence = [f"{label}: waiting CreateContainerConfigError: {wmsg}".rstrip(": ")]
     more: list[str] = []
     key = _MISSING_KEY.search(wmsg)
