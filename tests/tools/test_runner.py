@@ -8,29 +8,16 @@ the real thing.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 
 from aiops_chat.audit import AuditLog
-from aiops_chat.execution.approval import ApprovalResult, ApproveWrites, DenyAll
+from aiops_chat.execution.approval import ApproveWrites, DenyAll
 from aiops_chat.execution.executor import Executor
-from aiops_chat.policy import Verdict
 from aiops_chat.tools.guard import InjectionGuard
 from aiops_chat.tools.output import BEGIN
 from aiops_chat.tools.registry import default_registry
 from aiops_chat.tools.runner import ToolRunner
+from tests.agent.helpers import Recorder
 from tests.tools.fake_kubectl import FakeKubectl
-
-
-class Recorder:
-    """A person who answers `answer` and remembers what they were asked."""
-
-    def __init__(self, answer: bool) -> None:
-        self.answer = answer
-        self.asked: list[tuple[str, ...]] = []
-
-    def __call__(self, verdict: Verdict, argv: Sequence[str]) -> ApprovalResult:
-        self.asked.append(tuple(argv))
-        return ApprovalResult(self.answer, "user:tester", "" if self.answer else "said no")
 
 
 def make_runner(fake: FakeKubectl, *, tier: str = "confirm", approver: object = None, dry_run: bool = False,

@@ -32,6 +32,7 @@ from .workflow_support import (
     link_real_tools,
     make_config,
     make_executor,
+    unreachable_kubeconfig,
 )
 
 IMAGES = ("taskflow-backend:1.0.0", "taskflow-frontend:1.0.0")
@@ -168,13 +169,7 @@ def test_probes_are_audited_through_the_executor(tmp_path: Path, kube_cluster: A
 
 
 def test_unreachable_cluster_fails_and_skips_metrics(tmp_path: Path, system_path: str) -> None:
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n"
-        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
-        "users: [{name: u, user: {token: abc}}]\n"
-        "contexts: [{name: nowhere, context: {cluster: c, user: u}}]\n")
-    cfg = make_config(tmp_path, path=system_path, kubeconfig=str(kubeconfig))
+    cfg = make_config(tmp_path, path=system_path, kubeconfig=unreachable_kubeconfig(tmp_path))
 
     checklist = _doctor(cfg)
 

@@ -23,7 +23,15 @@ from aiops_chat.workflow.deploy import DeploySettings, deploy
 from aiops_chat.workflow.validate import ValidateSettings, node_address, service_url, validate
 
 from .app_server import HEALTHY_BACKEND, HEALTHY_FRONTEND, Route, serve_app
-from .workflow_support import BACKEND, CHARTS, FRONTEND, install_fake_minikube, make_config, make_executor
+from .workflow_support import (
+    BACKEND,
+    CHARTS,
+    FRONTEND,
+    install_fake_minikube,
+    make_config,
+    make_executor,
+    unreachable_kubeconfig,
+)
 
 RELEASES = (BACKEND, FRONTEND)
 CLEAN_LOGS = "INFO Uvicorn running on http://0.0.0.0:7860\nINFO GET /health 200 OK\n"
@@ -148,13 +156,7 @@ def test_default_urls_are_node_address_and_node_port(deployed: Executor, kube_cl
 
 
 def test_unreachable_cluster_fails_once_and_skips_the_rest(tmp_path: Path, system_path: str) -> None:
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n"
-        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
-        "users: [{name: u, user: {token: abc}}]\n"
-        "contexts: [{name: nowhere, context: {cluster: c, user: u}}]\n")
-    cfg = make_config(tmp_path, path=system_path, kubeconfig=str(kubeconfig))
+    cfg = make_config(tmp_path, path=system_path, kubeconfig=unreachable_kubeconfig(tmp_path))
 
     checklist = validate(make_executor(cfg), ValidateSettings(RELEASES))
 

@@ -197,3 +197,14 @@ def link_real_tools(bin_dir: Path, search_path: str, *names: str) -> None:
         found = shutil.which(name, path=search_path)
         assert found, f"{name} not on {search_path}"
         (bin_dir / name).symlink_to(found)
+
+
+def unreachable_kubeconfig(root: Path) -> str:
+    """A kubeconfig whose only context points at a closed loopback port."""
+    path = root / "kubeconfig"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: abc}}]\n"
+        "contexts: [{name: nowhere, context: {cluster: c, user: u}}]\n")
+    return str(path)
