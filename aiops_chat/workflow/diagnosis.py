@@ -14,9 +14,6 @@ from aiops_chat.workflow.kube_checks import pod_ready, pod_state, restarts
 
 MAX_EVENTS = 15
 MAX_FINDINGS = 10
-# What the analyzers need to explain a Deployment that is not Ready; read with kubectl so that it is audited.
-ANALYZED_KINDS = {"pods": "Pod", "replicasets": "ReplicaSet", "deployments": "Deployment",
-                  "services": "Service", "endpoints": "Endpoints", "events": "Event"}
 
 
 @dataclass(frozen=True)
@@ -99,18 +96,12 @@ def diagnose(executor: Executor, releases: Sequence[str], *, request: str) -> Di
 def _analysis(executor: Executor, releases: Sequence[str], diagnosis: Diagnosis, *, request: str) -> list[str]:
     """The analyzers' findings about the releases' objects, one line each, worst first."""
     from aiops_chat.analysis.api import analyze_objects
-    from aiops_chat.analysis.inventory import Inventory
+    from aiops_chat.analysis.sources.kubectl_reads import collect_with_executor
 
-    data, result = run_json(executor, ["kubectl", "get", ",".join(ANALYZED_KINDS), "--output=json"],
-                            request=request)
-    if data is None:
-        diagnosis.notes.append(f"analysis skipped: {failure_text(result)}")
-        return []
-    by_kind: dict[str, list[dict[str, Any]]] = {kind: [] for kind in ANALYZED_KINDS.values()}
-    for item in data.get("items", []):
-        by_kind.setdefault(str(item.get("kind", "")), []).append(item)
-    inventory = Inventory(by_kind, listed=ANALYZED_KINDS.values(), namespace=diagnosis.namespace)
-    findings = analyze_objects(inventory, namespace=diagnosis.namespace)
+    # The same audited reads as the agent's analyze_cluster tool.
+    snapshot = collect_with_executor(executor, request=request, include_nodes=False)
+    diagnosis.notes.extend(f"analysis: {note}" for note in snapshot.notes)
+    findings = analyze_objects(snapshot.inventory, namespace=diagnosis.namespace)
 
     def ours(name: str | None) -> bool:
         short = (name or "").split("/", 1)[-1]

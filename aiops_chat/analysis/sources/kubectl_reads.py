@@ -1,10 +1,10 @@
 """Objects from the live cluster, read with `kubectl get -o json` through the executor (the agent's path).
 
 `aiops analyze` reads through the API directly (sources/live.py: parallel raw LISTs, faster); the agent's
-`analyze_cluster` tool reads here instead. Going through the executor (not the kubernetes SDK) means every read is policy-checked, pinned to the
-session's context and audited like any other command, and the same code serves `aiops analyze` and the
-agent's `analyze_cluster` tool. One command lists all namespaced kinds; if the server refuses it as a
-whole (an unknown kind on an old server, RBAC), each kind is tried alone so one refusal costs one kind.
+`analyze_cluster` tool and `aiops deploy`'s failure diagnosis read here instead, because what a model
+asks for must be policy-checked, pinned to the session's context and audited like any other command.
+One command lists all namespaced kinds; if the server refuses it as a whole (an unknown kind on an old
+server, RBAC), each kind is tried alone so one refusal costs one kind.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from aiops_chat.analysis.sources.snapshot import flatten
 from aiops_chat.execution.result import CommandResult
 
 if TYPE_CHECKING:
-    from aiops_chat.config import Config
     from aiops_chat.execution.executor import Executor
 
 ReadFn = Callable[[Sequence[str]], CommandResult]
@@ -88,18 +87,6 @@ def collect_with_executor(executor: Executor, *, all_namespaces: bool = False, r
 
     namespace = None if all_namespaces else executor.target.namespace
     return collect(read, namespace=namespace, all_namespaces=all_namespaces, include_nodes=include_nodes)
-
-
-def load_with_executor(cfg: Config, *, context: str | None = None, namespace: str | None = None,
-              all_namespaces: bool = False) -> Inventory:
-    """The inventory of one namespace (or all) of a context, for front ends that only want findings.
-    Reads are audited like every command when the audit log is enabled."""
-    from aiops_chat.audit import AuditLog
-    from aiops_chat.execution.executor import Executor
-
-    audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
-    executor = Executor(cfg, context=context, namespace=namespace, audit=audit, source="analyze")
-    return collect_with_executor(executor, all_namespaces=all_namespaces).inventory
 
 
 def _parse(result: CommandResult) -> list[Obj] | None:

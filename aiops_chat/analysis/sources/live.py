@@ -1,7 +1,7 @@
 """Objects from the live cluster through the API: one LIST per kind, all in parallel, raw JSON.
 
-This is what `aiops analyze` and `aiops optimize` use. The agent's `analyze_cluster` tool reads through
-the policy-checked executor instead (kubectl_reads.py); its names are re-exported here for its callers.
+This is what `aiops analyze`, `aiops optimize` and the TUI's health panel use. The agent's
+`analyze_cluster` tool reads through the policy-checked executor instead (kubectl_reads.py).
 """
 
 from __future__ import annotations
@@ -11,20 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiops_chat.analysis.inventory import Inventory
-from aiops_chat.analysis.sources.kubectl_reads import (
-    CLUSTER,
-    NAMESPACED,
-    LiveSnapshot,
-    collect,
-    collect_with_executor,
-)
 
 if TYPE_CHECKING:
     from aiops_chat.config import Config
     from aiops_chat.kube_gateway import KubeGateway, Resource
 
-__all__ = ["CLUSTER", "KINDS", "METRICS", "NAMESPACED", "OPTIMIZE_KINDS", "KindSpec", "LiveSnapshot", "collect",
-           "collect_with_executor", "load_live"]
+__all__ = ["KINDS", "METRICS", "OPTIMIZE_KINDS", "KindSpec", "load_live"]
 
 
 @dataclass(frozen=True)
