@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 from aiops_chat.agent.events import Notice, ToolCallFinished, ToolCallStarted
 from aiops_chat.agent.kubectl_ai import ask_kubectl_ai, usable_for
-from aiops_chat.agent.offline import OfflinePlan, looks_like_write, plan_request
+from aiops_chat.agent.offline import OfflinePlan, Step, looks_like_write, plan_request
 from aiops_chat.errors import AiopsError
+from aiops_chat.execution.result import unreachable_line
 from aiops_chat.tools.base import ToolContext
 from aiops_chat.tools.output import cut_to_budget, format_result, format_text
 from aiops_chat.tools.runner import PlanStep
@@ -91,7 +92,8 @@ def run_offline(question: str, plan: OfflinePlan | None, *, runner: ToolRunner, 
                 f"Requests I understand look like:\n{examples}\n\n"
                 "Configure a model with `[llm] base_url`/`api_key` (or OPENAI_API_KEY) for anything else.")
     sections = [f"{head} I read your request as: {plan.intent}."]
-    manual: list[str] = []
+    # Every step's manual command is printed, whether it ran, was refused, or was never reached.
+    manual = [_manual_line(step, plan, runner) for step in plan.steps]
     extra = runner.executor.cfg.redaction.extra_patterns
     for i, step in enumerate(plan.steps, start=1):
         if cancel is not None and cancel.is_set():
@@ -99,12 +101,11 @@ def run_offline(question: str, plan: OfflinePlan | None, *, runner: ToolRunner, 
             break
         call_id = f"offline-{i}"
         if step.tool == "analyze_cluster":
-            sections.append(_analysis_section(call_id, step.argv, plan, runner, on_event))
-            ns = runner.executor.target
-            manual.append(shlex.join(["aiops", *(["--context", ns.context] if ns.context else []),
-                                      *(["-n", str(plan.analyze.get("namespace") or ns.namespace)]
-                                        if plan.analyze and not plan.analyze.get("all_namespaces") else []),
-                                      "analyze"]))
+            section, why = _analysis_section(call_id, step.argv, plan, runner, on_event)
+            if why:
+                sections.append(_unreachable_section(runner, why))
+                break
+            sections.append(section)
             continue
         verdict = runner.executor.check(step.argv)
         on_event(ToolCallStarted(call_id, step.tool, step.argv, verdict.decision.value, verdict.risk.value,
@@ -112,8 +113,10 @@ def run_offline(question: str, plan: OfflinePlan | None, *, runner: ToolRunner, 
         result = runner.run_command(step.tool, step.argv)
         on_event(ToolCallFinished(call_id, step.tool, result,
                                   format_result(result, budget_tokens=runner.budget_tokens, extra_patterns=extra)))
-        manual.append(shlex.join([step.argv[0], *runner.executor.pinned(step.argv)[1:]]))
         title = f"`{shlex.join(step.argv)}`"
+        if result.unreachable:
+            sections.append(_unreachable_section(runner, result.unreachable))
+            break
         if not result.executed:
             sections.append(f"{title}: **not run**: {result.error or 'not approved'}")
             continue
@@ -124,8 +127,27 @@ def run_offline(question: str, plan: OfflinePlan | None, *, runner: ToolRunner, 
     return "\n\n".join(sections)
 
 
+def _manual_line(step: Step, plan: OfflinePlan, runner: ToolRunner) -> str:
+    target = runner.executor.target
+    if step.tool == "analyze_cluster":
+        scoped = plan.analyze and not plan.analyze.get("all_namespaces")
+        namespace = str((plan.analyze or {}).get("namespace") or target.namespace)
+        return shlex.join(["aiops", *(["--context", target.context] if target.context else []),
+                           *(["-n", namespace] if scoped else []), "analyze"])
+    return shlex.join([step.argv[0], *runner.executor.pinned(step.argv)[1:]])
+
+
+def _unreachable_section(runner: ToolRunner, why: str) -> str:
+    target = runner.executor.target
+    return (f"**The cluster did not answer** (context {target.context or '(kubeconfig default)'}): {why}\n\n"
+            "Nothing more was tried. Check the kubeconfig and context (`kubectl config get-contexts`, "
+            "`kubectl cluster-info`), or see what the analysis looks like on the built-in demo: "
+            "`aiops analyze --demo`.")
+
+
 def _analysis_section(call_id: str, preview: tuple[str, ...], plan: OfflinePlan, runner: ToolRunner,
-                      on_event: EventSink) -> str:
+                      on_event: EventSink) -> tuple[str, str | None]:
+    """The section's text, and why the cluster was unreachable if it was."""
     from aiops_chat.tools.analysis_tools import analyze_cluster
 
     verdict = runner.executor.check(preview)
@@ -135,7 +157,7 @@ def _analysis_section(call_id: str, preview: tuple[str, ...], plan: OfflinePlan,
         runner.plan.append(PlanStep("analyze_cluster", preview, verdict.decision.value, False, None,
                                     "dry run: not executed"))
         on_event(ToolCallFinished(call_id, "analyze_cluster", None, "dry run: not executed"))
-        return "Health analysis: _dry run, not executed._"
+        return "Health analysis: _dry run, not executed._", None
     ctx = ToolContext(read=lambda argv: runner.read("analyze_cluster", argv), namespace=runner.executor.target.namespace)
     args = plan.analyze or {}
     try:
@@ -145,4 +167,5 @@ def _analysis_section(call_id: str, preview: tuple[str, ...], plan: OfflinePlan,
         text = f"analysis failed: {exc}"
     on_event(ToolCallFinished(call_id, "analyze_cluster", None,
                               format_text("analyze_cluster result:", text, budget_tokens=runner.budget_tokens)))
-    return f"Health analysis:\n```\n{cut_to_budget(text, SHOWN_OUTPUT_TOKENS)}\n```"
+    why = unreachable_line(text) if text.startswith("analysis failed") else None
+    return f"Health analysis:\n```\n{cut_to_budget(text, SHOWN_OUTPUT_TOKENS)}\n```", why

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from aiops_chat.policy import Verdict
+
+# What kubectl and helm print when the API server cannot be reached at all (as opposed to refusing a request).
+_UNREACHABLE = re.compile(
+    r"[^;\n]*(?:The connection to the server [^;\n]* was refused|Unable to connect to the server|Kubernetes cluster "
+    r"unreachable|no such host|i/o timeout|TLS handshake timeout|connect: connection refused|"
+    r"no configuration has been provided|context was not found)[^;\n]*")
+
+
+def unreachable_line(text: str) -> str | None:
+    """The phrase saying the cluster could not be reached, or None when the text says no such thing."""
+    lines = [m.group(0).strip() for m in _UNREACHABLE.finditer(text)]
+    # kubectl's last line is its own summary; the ones before are client-go's noisy retries.
+    return lines[-1][:300] if lines else None
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,11 @@ class CommandResult:
     @property
     def ok(self) -> bool:
         return self.executed and self.exit_code == 0
+
+    @property
+    def unreachable(self) -> str | None:
+        """Why the cluster could not be reached, when that is why the command failed."""
+        return None if self.ok or not self.executed else unreachable_line(self.stderr)
 
     def to_dict(self) -> dict[str, Any]:
         return {
