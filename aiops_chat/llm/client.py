@@ -109,8 +109,7 @@ class LLMClient:
                 return completion_from_response(self.sdk.chat.completions.create(**request))
             acc = StreamAccumulator(on_text)
             acc_box.append(acc)
-            chunks = self.sdk.chat.completions.create(
-                **request, stream=True, stream_options={"include_usage": True})
+            chunks = self._open_stream(request)
             try:
                 return consume_stream(chunks, acc, cancel)
             finally:
@@ -124,6 +123,19 @@ class LLMClient:
         if not streaming and on_text is not None and completion.text:
             on_text(completion.text)
         return completion
+
+    def _open_stream(self, request: dict[str, Any]) -> Any:
+        """The streamed chat completion as decoded JSON dicts, one per server-sent event.
+
+        The SDK's own `chat.completions.create(stream=True)` builds a pydantic model per token; `cast_to=object`
+        keeps the SDK's transport, auth, Azure deployment routing, SSE decoding and in-stream error handling,
+        and skips only that model building (see aiops_chat/llm/stream.py).
+        """
+        import openai
+
+        body = {**request, "stream": True, "stream_options": {"include_usage": True}}
+        return self.sdk.post("/chat/completions", body=body, cast_to=object, stream=True,
+                             stream_cls=openai.Stream[object])
 
     def complete_text(self, system: str, user: str) -> str:
         """One non-streamed completion without tools (used by `aiops analyze --explain`)."""

@@ -1,5 +1,9 @@
 """Turning the SDK's responses (streamed chunks or one message) into a :class:`Completion`.
 
+Streamed chunks are the decoded JSON of each server-sent event (plain dicts): building the SDK's pydantic
+models for every token cost the worker thread most of its time at a few thousand tokens a second, and that
+time was taken from the UI thread through the GIL (bench/tui_latency.py). SDK objects are accepted as well.
+
 Streamed tool calls arrive as deltas keyed by `index`: the first carries the id and the name, later ones
 append pieces of the JSON arguments. Some servers (Ollama, older vLLM) send a call whole in one chunk, or
 omit the id; both are handled here so nothing else has to care.
@@ -34,36 +38,37 @@ class StreamAccumulator:
         self.emitted = False  # whether any text reached on_text: a retry would then repeat it
 
     def add(self, chunk: Any) -> None:
-        usage = getattr(chunk, "usage", None)
+        usage = _field(chunk, "usage")
         if usage is not None:
             self.usage = usage_from(usage)
-        for choice in getattr(chunk, "choices", None) or ():
-            if getattr(choice, "index", 0) not in (0, None):
+        for choice in _field(chunk, "choices") or ():
+            if _field(choice, "index") not in (0, None):
                 continue
-            delta = choice.delta
+            delta = _field(choice, "delta")
             if delta is not None:
-                content = getattr(delta, "content", None)
+                content = _field(delta, "content")
                 if content:
                     self.text.append(content)
                     if self.on_text is not None:
                         self.emitted = True
                         self.on_text(content)
-                for tc in getattr(delta, "tool_calls", None) or ():
+                for tc in _field(delta, "tool_calls") or ():
                     self._add_call_delta(tc)
-            if choice.finish_reason:
-                self.finish_reason = choice.finish_reason
+            finish_reason = _field(choice, "finish_reason")
+            if finish_reason:
+                self.finish_reason = finish_reason
 
     def _add_call_delta(self, tc: Any) -> None:
-        index = tc.index if getattr(tc, "index", None) is not None else len(self.calls)
-        part = self.calls.setdefault(index, _PartialCall())
-        if getattr(tc, "id", None):
-            part.id = tc.id
-        fn = getattr(tc, "function", None)
+        index = _field(tc, "index")
+        part = self.calls.setdefault(len(self.calls) if index is None else index, _PartialCall())
+        if _field(tc, "id"):
+            part.id = _field(tc, "id")
+        fn = _field(tc, "function")
         if fn is not None:
-            if getattr(fn, "name", None):
-                part.name = fn.name
-            if getattr(fn, "arguments", None):
-                part.arguments.append(fn.arguments)
+            if _field(fn, "name"):
+                part.name = _field(fn, "name")
+            if _field(fn, "arguments"):
+                part.arguments.append(_field(fn, "arguments"))
 
     def completion(self) -> Completion:
         calls = tuple(
@@ -96,7 +101,14 @@ def completion_from_response(response: Any) -> Completion:
 
 def usage_from(raw: Any) -> Usage:
     return Usage(
-        prompt_tokens=int(getattr(raw, "prompt_tokens", 0) or 0),
-        completion_tokens=int(getattr(raw, "completion_tokens", 0) or 0),
+        prompt_tokens=int(_field(raw, "prompt_tokens") or 0),
+        completion_tokens=int(_field(raw, "completion_tokens") or 0),
         requests=1,
     )
+
+
+def _field(obj: Any, name: str) -> Any:
+    """A field of a decoded JSON object, or an attribute of an SDK model."""
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
