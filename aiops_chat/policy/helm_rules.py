@@ -95,9 +95,23 @@ def _read(parsed: Parsed, ctx: PolicyContext) -> Action:
     return _action(parsed, ctx, Risk.READ)
 
 
+def _check_offline_render(parsed: Parsed) -> None:
+    """template renders as a dry run whatever `--dry-run` says; only client/true keep it off the cluster.
+
+    helm (3.18 install.go) lets chart `lookup` calls read live objects when the dry-run option is server,
+    none or false, so `helm template --dry-run=server` would print live Secret data into the manifests.
+    """
+    occurrences = [v for n, v in parsed.flags if n == "dry-run"]
+    if occurrences and occurrences[-1] not in (None, "client", "true"):
+        raise Refusal(f"helm {parsed.command.name} --dry-run={occurrences[-1]} lets chart lookups read live "
+                      "objects, Secrets included, into the output; render with --dry-run=client or without "
+                      "--dry-run")
+
+
 def _chart_read(parsed: Parsed, ctx: PolicyContext) -> Action:
     """show/template: render or describe a chart without touching the cluster."""
     _release_count(parsed, 1, 2 if parsed.command.name == "template" else 1, "a chart (and for template a name)")
+    _check_offline_render(parsed)
     _check_chart(parsed.positionals[-1], ctx)
     _check_values(parsed, ctx)
     return _action(parsed, ctx, Risk.READ)
