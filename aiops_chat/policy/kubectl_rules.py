@@ -15,6 +15,7 @@ from aiops_chat.policy.kubectl_checks import (
     CRDS,
     NAMESPACES,
     NODES,
+    SECRETS,
     Resources,
     check_global_flags,
     check_no_kustomize,
@@ -33,7 +34,7 @@ Handler = Callable[[Parsed, PolicyContext], Action]
 
 _PLAIN_READS = frozenset({"events", "top pod", "top node", "explain", "api-resources", "api-versions", "version",
                           "cluster-info", "auth can-i", "auth whoami"})
-_RESOURCE_READS = frozenset({"describe", "rollout status", "rollout history", "wait", "diff"})
+_RESOURCE_READS = frozenset({"describe", "rollout status", "rollout history", "diff"})
 _PRIVILEGED_ROLES = ("cluster-admin",)
 _COMMAND_AFTER_DASHDASH = frozenset({"run", "create deployment", "create job", "create cronjob"})
 
@@ -76,6 +77,16 @@ def _reads_with_files(parsed: Parsed, ctx: PolicyContext) -> Action:
     res = resources(parsed.positionals)
     check_output(parsed, None if given else res, parsed.command.name)
     return _action(parsed, ctx, Risk.READ)
+
+
+def _wait(parsed: Parsed, ctx: PolicyContext) -> Action:
+    """A jsonpath wait answers "does this field equal my guess" (met or timed out): no such oracle on Secrets."""
+    jsonpath = any(v.strip().lower().startswith("jsonpath") for v in parsed.values("for"))
+    if jsonpath and (parsed.has("filename") or resources(parsed.positionals).has_kind(SECRETS)):
+        where = "objects from -f, which may be Secrets" if parsed.has("filename") else "Secrets"
+        raise Refusal(f"kubectl wait --for=jsonpath on {where} tests guesses of values the policy may not reveal; "
+                      "wait for a condition, create or delete instead")
+    return _reads_with_files(parsed, ctx)
 
 
 def _get(parsed: Parsed, ctx: PolicyContext) -> Action:
@@ -220,6 +231,7 @@ def _create_kind(kind: str) -> Handler:
 HANDLERS: dict[str, Handler] = {
     "get": _get,
     "logs": _logs,
+    "wait": _wait,
     **{verb: _plain_read for verb in _PLAIN_READS},
     **{verb: _reads_with_files for verb in _RESOURCE_READS},
     "scale": _scale,
