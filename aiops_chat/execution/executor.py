@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from aiops_chat.audit import AuditLog
     from aiops_chat.config import Config
 
-_NAMESPACE_FLAGS = ("-n", "--namespace")
-_ALL_NAMESPACES = ("-A", "--all-namespaces")
 
 
 @dataclass(frozen=True)
@@ -107,28 +105,19 @@ class Executor:
         return asker(verdict, argv)
 
     def pinned(self, argv: Sequence[str]) -> list[str]:
-        """The argv that actually runs: the session's context and namespace added, the binary resolved."""
+        """The argv that actually runs: the binary resolved, the session's context and the namespace the
+        policy judged put first. The namespace comes from the policy's own parse, never from re-reading
+        the tokens here: a token the policy read as another flag's value (`--template -nkube-system`)
+        must not decide where a write lands. With -A, kubectl and helm ignore the namespace."""
         binary, rest = argv[0], list(argv[1:])
-        has_ns = any(a in _NAMESPACE_FLAGS or a.startswith(("--namespace=", "-n=")) or
-                     (a.startswith("-n") and len(a) > 2 and not a.startswith("--")) for a in rest)
-        all_ns = any(a in _ALL_NAMESPACES for a in rest)
-        pins: list[str] = []
-        if binary == "kubectl":
-            if self.target.context:
-                pins += ["--context", self.target.context]
-            if not has_ns and not all_ns:
-                pins += ["--namespace", self.target.namespace]
-            exe = self.cfg.kube.kubectl
-        elif binary == "helm":
-            if self.target.context:
-                pins += ["--kube-context", self.target.context]
-            if not has_ns and not all_ns:
-                pins += ["--namespace", self.target.namespace]
-            exe = self.cfg.kube.helm
-        else:
-            exe = self.cfg.kube.minikube
-        # Flags go after the verb words so helm (which wants `helm install ...` first) parses them too.
-        return [exe, *rest, *pins] if pins and "--" not in rest else [exe, *pins, *rest]
+        if binary not in ("kubectl", "helm"):
+            return [self.cfg.kube.minikube, *rest]
+        namespace = self.check(argv).namespace or self.target.namespace
+        context_flag = "--context" if binary == "kubectl" else "--kube-context"
+        pins = [context_flag, self.target.context] if self.target.context else []
+        pins += ["--namespace", namespace]
+        exe = self.cfg.kube.kubectl if binary == "kubectl" else self.cfg.kube.helm
+        return [exe, *pins, *rest]
 
     def environment(self) -> dict[str, str]:
         """A minimal environment: no API keys or tokens of ours leak into kubectl, helm or their plugins."""

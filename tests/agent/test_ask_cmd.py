@@ -47,7 +47,7 @@ def test_json_output_has_exactly_the_issue_shape(cli_env: Path, fake_kubectl: Fa
          "executed": False, "exit_code": None},
     ]
     assert doc["usage"]["total_tokens"] == 120
-    assert [c[1] for c in fake_kubectl.calls()] == ["get"]
+    assert [c[1] for c in fake_kubectl.commands()] == ["get"]
 
 
 def test_text_output_streams_the_answer_and_lists_proposed_writes(cli_env: Path, fake_kubectl: FakeKubectl,
@@ -70,7 +70,7 @@ def test_yes_runs_writes_but_never_destructive_ones(cli_env: Path, fake_kubectl:
         main(["--config", str(cli_env), "ask", "--yes", "-o", "json", "scale web to 2 and remove the release"])
     plan = json.loads(capsys.readouterr().out)["plan"]
     assert [(p["tool"], p["executed"]) for p in plan] == [("scale", True), ("helm_release", False)]
-    assert [c[:2] for c in fake_kubectl.calls()] == [["kubectl", "scale"]]
+    assert [c[:2] for c in fake_kubectl.commands()] == [["kubectl", "scale"]]
 
 
 def test_dry_run_runs_nothing(cli_env: Path, fake_kubectl: FakeKubectl, capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,4 +87,4 @@ def test_offline_prints_the_manual_commands(cli_env: Path, fake_kubectl: FakeKub
     main(["--config", str(cli_env), "ask", "--offline", "show logs for web, last 30"])
     out = capsys.readouterr().out
     assert "boot ok" in out
-    assert "kubectl logs deployment/web --tail=30 --context fake-ctx --namespace shop" in out
+    assert "kubectl --context fake-ctx --namespace shop logs deployment/web --tail=30" in out

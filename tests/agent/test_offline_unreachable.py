@@ -42,4 +42,4 @@ def test_offline_ask_against_an_unreachable_cluster(tmp_path: Path) -> None:
     assert "The cluster did not answer** (context lab)" in proc.stdout
     assert "127.0.0.1:9" in proc.stdout and "aiops analyze --demo" in proc.stdout
     assert "memcache.go" not in proc.stdout  # client-go's retry noise stays out of the answer
-    assert "kubectl logs deployment/taskflow-backend --tail=200 --context lab --namespace default" in proc.stdout
+    assert "kubectl --context lab --namespace default logs deployment/taskflow-backend --tail=200" in proc.stdout

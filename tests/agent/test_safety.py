@@ -30,7 +30,7 @@ def obedient_model() -> ScriptedModel:
 
 
 def writes(fake: FakeKubectl) -> list[list[str]]:
-    return [c for c in fake.calls() if c[1] in ("delete", "scale")]
+    return [c for c in fake.commands() if c[1] in ("delete", "scale")]
 
 
 @pytest.mark.parametrize("approver", [DenyAll(), ApproveWrites()], ids=["no-terminal", "yes-without-terminal"])

@@ -48,7 +48,7 @@ def test_one_tool_call_then_answer(fake_kubectl: FakeKubectl) -> None:
     assert tool_msg["tool_call_id"] == "call_1"
     assert tool_msg["content"] == finished[0].output and BEGIN in tool_msg["content"] and "web-0   0/1" in tool_msg["content"]
     assert turn.usage.total_tokens == 120 and turn.usage.requests == 2  # counted per turn, over both calls
-    assert [c[:3] for c in fake_kubectl.calls()] == [["kubectl", "get", "pods"]]
+    assert [c[:3] for c in fake_kubectl.commands()] == [["kubectl", "get", "pods"]]
     assert session.executed[0].argv == ("kubectl", "get", "pods")
 
 
@@ -130,7 +130,7 @@ def test_repeated_500s_fall_back_to_the_offline_planner(fake_kubectl: FakeKubect
                                                  "decision": "confirm", "executed": True, "exit_code": 0}]
     assert person.asked == [("kubectl", "scale", "deployment/taskflow-backend", "--replicas=3")]
     # The manual command, pinned, is always printed.
-    assert "kubectl scale deployment/taskflow-backend --replicas=3 --context fake-ctx --namespace shop" in turn.answer
+    assert "kubectl --context fake-ctx --namespace shop scale deployment/taskflow-backend --replicas=3" in turn.answer
     assert session.history[-1] == {"role": "assistant", "content": turn.answer}
 
 

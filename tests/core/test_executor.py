@@ -25,11 +25,13 @@ from aiops_chat.policy import Decision
 RECORDER = """#!/bin/sh
 printf '%s\\n' "$@" > "$RECORD_DIR/argv.$$"
 env > "$RECORD_DIR/env.$$"
-case "$2" in
-  sleep) sleep 5 ;;
-  big) head -c 300000 /dev/zero | tr '\\0' 'x' ;;
-  leak) printf 'password: hunter2\\nAuthorization: Bearer abcdefghijklmnopqrstuvwxyz\\n' ;;
-esac
+for arg in "$@"; do
+  case "$arg" in
+    sleep) sleep 5 ;;
+    big) head -c 300000 /dev/zero | tr '\\0' 'x' ;;
+    leak) printf 'password: hunter2\\nAuthorization: Bearer abcdefghijklmnopqrstuvwxyz\\n' ;;
+  esac
+done
 echo "ran"
 """
 
@@ -71,17 +73,27 @@ def _recorded(root: Path) -> list[list[str]]:
 def test_read_runs_with_context_and_namespace_pinned(fake_bin: Path) -> None:
     result = _executor(fake_bin).run(["kubectl", "get", "pods"])
     assert result.executed and result.exit_code == 0 and result.stdout == "ran\n"
-    assert _recorded(fake_bin) == [["get", "pods", "--context", "dev", "--namespace", "team-a"]]
+    assert _recorded(fake_bin) == [["--context", "dev", "--namespace", "team-a", "get", "pods"]]
 
 
-def test_explicit_namespace_is_kept_not_doubled(fake_bin: Path) -> None:
+def test_explicit_namespace_is_the_one_pinned(fake_bin: Path) -> None:
     _executor(fake_bin).run(["kubectl", "get", "pods", "-n", "team-b"])
-    assert _recorded(fake_bin) == [["get", "pods", "-n", "team-b", "--context", "dev"]]
+    assert _recorded(fake_bin) == [["--context", "dev", "--namespace", "team-b", "get", "pods", "-n", "team-b"]]
+
+
+def test_a_flag_value_that_looks_like_a_namespace_does_not_unpin(fake_bin: Path) -> None:
+    """`-nkube-system` here is --template's value to kubectl and to the policy; it must not switch the
+    pinning off and let kubectl fall back to the kubeconfig's namespace."""
+    ex = _executor(fake_bin)
+    ex.run(["kubectl", "scale", "deployment/web", "--replicas=3", "--template", "-nkube-system"],
+           approved_by="user:test")
+    (argv,) = _recorded(fake_bin)
+    assert argv[:4] == ["--context", "dev", "--namespace", "team-a"]
 
 
 def test_helm_gets_kube_context(fake_bin: Path) -> None:
     _executor(fake_bin).run(["helm", "list"])
-    assert _recorded(fake_bin) == [["list", "--kube-context", "dev", "--namespace", "team-a"]]
+    assert _recorded(fake_bin) == [["--kube-context", "dev", "--namespace", "team-a", "list"]]
 
 
 def test_denied_never_spawns_and_is_audited(fake_bin: Path) -> None:

@@ -76,6 +76,17 @@ class FakeKubectl:
             return []
         return [json.loads(line) for line in log.read_text().splitlines()]
 
+    def commands(self) -> list[list[str]]:
+        """Each call as the caller wrote it: the binary, then what follows the executor's leading pins
+        (which tests/core/test_executor.py checks in full)."""
+        out = []
+        for argv in self.calls():
+            rest = argv[1:]
+            while len(rest) >= 2 and rest[0] in ("--context", "--kube-context", "--namespace"):
+                rest = rest[2:]
+            out.append([argv[0], *rest])
+        return out
+
     def config(self, *, base_url: str = "", api_key: str = "", tier: str = "confirm", **llm: Any) -> Config:
         from aiops_chat.config import AuditConfig, PolicyConfig
 

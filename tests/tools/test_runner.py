@@ -51,7 +51,7 @@ def test_read_runs_pinned_and_comes_back_fenced(fake_kubectl: FakeKubectl) -> No
     assert outcome.ok and outcome.result is not None and outcome.result.executed
     assert outcome.output == f"$ kubectl get pods (exit 0)\n{BEGIN}\nNAME    READY\nweb-0   1/1\nuntrusted cluster output>>>"
     # The executor pinned the session's context and namespace (the kubeconfig's, here).
-    assert fake_kubectl.calls() == [["kubectl", "get", "pods", "--context", "fake-ctx", "--namespace", "shop"]]
+    assert fake_kubectl.calls() == [["kubectl", "--context", "fake-ctx", "--namespace", "shop", "get", "pods"]]
     assert [s.to_dict() for s in runner.plan] == [
         {"tool": "get", "argv": ["kubectl", "get", "pods"], "decision": "allow", "executed": True, "exit_code": 0}]
 
@@ -74,8 +74,8 @@ def test_write_needs_the_approver(fake_kubectl: FakeKubectl) -> None:
     outcome = runner.call("c2", "scale", args)
     assert outcome.ok
     assert person.asked == [("kubectl", "scale", "deployment/web", "--replicas=3")]
-    assert fake_kubectl.calls() == [["kubectl", "scale", "deployment/web", "--replicas=3", "--context", "fake-ctx",
-                                     "--namespace", "shop"]]
+    assert fake_kubectl.calls() == [["kubectl", "--context", "fake-ctx", "--namespace", "shop", "scale",
+                                     "deployment/web", "--replicas=3"]]
 
 
 def test_dry_run_runs_nothing_not_even_reads(fake_kubectl: FakeKubectl) -> None:
@@ -99,11 +99,11 @@ def test_guard_sends_writes_after_logs_to_a_person_even_in_auto_tier(fake_kubect
     refused = runner.call("c3", "scale", scale)
     assert person.asked == [("kubectl", "scale", "deployment/web", "--replicas=1")]
     assert "not approved (injection guard)" in refused.output
-    assert sum(c[1] == "scale" for c in fake_kubectl.calls()) == 1
+    assert sum(c[1] == "scale" for c in fake_kubectl.commands()) == 1
     # --yes without a terminal is no person: proposed, not run, and the refusal is audited.
     unattended = make_runner(fake_kubectl, tier="auto", approver=ApproveWrites(), guard=runner.guard)
     assert "a person must approve it" in unattended.call("c4", "scale", scale).output
-    assert sum(c[1] == "scale" for c in fake_kubectl.calls()) == 1
+    assert sum(c[1] == "scale" for c in fake_kubectl.commands()) == 1
     entries = list(AuditLog(fake_kubectl.config().audit_path).read())
     assert [e.get("guard") for e in entries if e.get("guard")] == ["injection", "injection"]
 
@@ -132,7 +132,7 @@ def test_analyze_cluster_reads_through_the_policy_and_summarises(fake_kubectl: F
     assert outcome.ok and outcome.result is None
     assert "web-0" in outcome.output and "CrashLoopBackOff" in outcome.output
     assert outcome.output.startswith("analyze_cluster result:\n" + BEGIN)
-    calls = fake_kubectl.calls()
+    calls = fake_kubectl.commands()
     assert calls[0][:2] == ["kubectl", "get"] and "-o" in calls[0] and "json" in calls[0]
     assert all(step.tool == "analyze_cluster" and step.executed for step in runner.plan)
     assert runner.guard is not None and runner.guard.tainted  # findings quote events and logs
