@@ -89,8 +89,7 @@ class AuditLog:
             cut = tail.rfind(b"\n", 0, len(tail) - (1 if tail.endswith(b"\n") else 0)) + 1
             start = size - len(tail) + cut
             torn = os.pread(fd, size - start, start)
-            side = self.path.with_name(f"{self.path.name}.torn-{int(time.time())}")
-            side.write_bytes(torn)
+            _write_new(self.path.with_name(f"{self.path.name}.torn-{int(time.time())}"), torn)
             os.ftruncate(fd, start)
             size = start
             if size == 0:
@@ -153,6 +152,23 @@ class AuditLog:
                         f"{expected_seq - 1}: entries were removed from the end or the log was replaced")
                     report.ok = False
         return report
+
+
+def _write_new(base: Path, data: bytes) -> None:
+    """Write ``data`` to ``base`` or, if that exists, ``base.1``, ``base.2`` ...: never over an older file."""
+    for n in range(10_000):
+        path = base if n == 0 else base.with_name(f"{base.name}.{n}")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return
+    raise AuditError(f"{base}: too many torn-line files beside the audit log; inspect and remove them")
 
 
 def _read_tail(fd: int, size: int) -> bytes:

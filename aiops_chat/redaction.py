@@ -9,25 +9,33 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
 MASK = "[REDACTED]"
 
 # Names of env vars, JSON keys and "KEY=value" pairs that hold credentials.
-_SECRET_NAME = r"[A-Za-z0-9_.-]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH|_PWD|DSN|CONN(?:ECTION)?_?STRING)[A-Za-z0-9_.-]*"
+_SECRET_NAME = (r"[A-Za-z0-9_.-]*(?:PASSWORD|PASSWD|PASSPHRASE|(?<![A-Za-z])PASS(?![A-Za-z])|SECRET|TOKEN|API_?KEY|"
+                r"ACCESS_?KEY|PRIVATE_?KEY|MASTER_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|KEY_?BASE|CREDENTIALS?|AUTH|"
+                r"_PWD|DSN|CONN(?:ECTION)?_?STRING)[A-Za-z0-9_.-]*")
 _SECRET_NAME_RE = re.compile(rf"^{_SECRET_NAME}$", re.IGNORECASE)
+# Keys that name a secret rather than hold one (a volume's secretName, a tokenRef), left readable.
+_REFERENCE_KEY = re.compile(r"(?i)(?:name|names|ref|path|file|seconds|type|mode|version)$")
 
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+def _mask_quoted_value(m: re.Match[str]) -> str:
+    return m.group(0) if _REFERENCE_KEY.search(m.group("key")) else f"{m.group(1)}{MASK}{m.group(3)}"
+
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # PEM blocks (keys, certificates): multi-line.
     (re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----", re.DOTALL), f"-----BEGIN \\1-----{MASK}-----END \\1-----"),
     # JWTs, including service-account tokens.
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"), MASK),
     # Authorization headers and bearer tokens.
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), f"\\1 {MASK}"),
-    # Passwords in URLs: scheme://user:password@host
-    (re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+):[^\s@/]+@"), f"\\1:{MASK}@"),
+    # Passwords in URLs: scheme://user:password@host (the user may be empty: redis://:pw@host)
+    (re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*):[^\s@/]+@"), f"\\1:{MASK}@"),
     # kubeconfig credential fields and tokens.
     (re.compile(r"(?im)^(\s*(?:client-key-data|client-certificate-data|certificate-authority-data|token|password)\s*:\s*)\S.*$"), f"\\1{MASK}"),
     # Cloud and SaaS keys.
@@ -44,13 +52,18 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"(?im)^(\s*{_SECRET_NAME}:[ \t]+)(?!<set to the key)(?!\[REDACTED\])\S.*$"), f"\\1{MASK}"),
     # Inline key=value or key: value inside a log line ("connecting with password=hunter2").
     (re.compile(r"(?i)\b((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)\s*[=:]\s*)(?!\[REDACTED\])(?!<set to)[^\s,;\"'&]+"), f"\\1{MASK}"),
+    # Quoted values: password="hunter2 pw", token: 'x y'
+    (re.compile(r"(?i)\b((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)\s*[=:]\s*)([\"'])(?!\[REDACTED\])[^\"'\n]*\2"), f"\\1\\2{MASK}\\2"),
+    # Quoted secret-named keys in JSON lines and dict dumps: {"password": "x"}, {'db_token': 'x'}
+    (re.compile(rf"([\"'](?P<key>{_SECRET_NAME})[\"']\s*:\s*[\"'])(?!\[REDACTED\])(?:[^\"'\\\n]|\\.)*([\"'])",
+                re.IGNORECASE), _mask_quoted_value),
     # "name": "DB_PASSWORD", "value": "..." in JSON env arrays.
     (re.compile(rf'("name"\s*:\s*"{_SECRET_NAME}"\s*,\s*"value"\s*:\s*")(?:[^"\\]|\\.)*(")', re.IGNORECASE), f"\\1{MASK}\\2"),
 )
 
 _YAML_KEY = re.compile(r"^(\s*)(?:- )?([A-Za-z0-9_.-]+):(.*)$")
 _ENV_NAME = re.compile(r"^(\s*)-?\s*name:\s*['\"]?([^'\"\s]+)['\"]?\s*$")
-_ENV_VALUE = re.compile(r"^(\s*)value:\s*\S")
+_ENV_VALUE = re.compile(r"^(\s*)(?:- )?value:\s*\S")
 
 
 def redact(text: str, extra_patterns: Sequence[str] = ()) -> str:
@@ -76,7 +89,8 @@ def _redact_json_text(text: str) -> str:
         data = json.loads(text)
     except ValueError:
         return _redact_yaml_lines(text)
-    return json.dumps(_redact_obj(data), indent=4, ensure_ascii=False)
+    indent = 4 if "\n" in text.strip() else None  # keep one-line JSON on one line
+    return json.dumps(_redact_obj(data), indent=indent, ensure_ascii=False)
 
 
 def _redact_obj(obj: Any) -> Any:
@@ -91,9 +105,14 @@ def _redact_obj(obj: Any) -> Any:
                 out[key] = {k: MASK for k in out[key]}
     if isinstance(out.get("name"), str) and "value" in out and _SECRET_NAME_RE.match(out["name"]):
         out["value"] = MASK
-    for key in list(out):
-        if isinstance(key, str) and key.endswith("-data") and isinstance(out[key], str):
+    for key, value in list(out.items()):
+        if not isinstance(key, str) or not isinstance(value, str):
+            continue
+        if key.endswith("-data") or (_SECRET_NAME_RE.match(key) and not _REFERENCE_KEY.search(key)):
             out[key] = MASK
+        elif "\n" in value or value.lstrip()[:1] == "{":
+            # Text inside text: a helm release's manifest, a last-applied-configuration annotation.
+            out[key] = redact(value)
     return out
 
 
@@ -108,12 +127,18 @@ def _redact_yaml_lines(text: str) -> str:
             elif lines[i].strip():
                 # Folded or multi-line values: drop the content, keep the indentation.
                 lines[i] = re.sub(r"\S.*$", MASK, lines[i])
-    for i in range(len(lines) - 1):
-        m = _ENV_NAME.match(lines[i])
+    for i, line in enumerate(lines):
+        m = _ENV_NAME.match(line)
         if m and _SECRET_NAME_RE.match(m.group(2)):
-            nxt = _ENV_VALUE.match(lines[i + 1])
-            if nxt:
-                lines[i + 1] = f"{nxt.group(1)}value: {MASK}"
+            # The value may stand after the name or, in hand-written YAML, before it.
+            for j in (i + 1, i - 1):
+                near = _ENV_VALUE.match(lines[j]) if 0 <= j < len(lines) else None
+                if near:
+                    lines[j] = f"{near.group(1)}{'- ' if lines[j].lstrip().startswith('- ') else ''}value: {MASK}"
+        elif line.strip()[:1] == "{" and line.rstrip().endswith("}"):
+            # A JSON document on one YAML line: last-applied-configuration of a Secret, a JSON log line.
+            lead = line[: len(line) - len(line.lstrip())]
+            lines[i] = lead + _redact_json_text(line.strip())
     return "\n".join(lines)
 
 

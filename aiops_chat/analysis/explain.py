@@ -16,6 +16,7 @@ from aiops_chat.analysis.anonymize import Anonymizer
 from aiops_chat.analysis.api import compact_findings
 from aiops_chat.analysis.findings import Finding, FindingGroup, group_findings
 from aiops_chat.analysis.inventory import Inventory
+from aiops_chat.redaction import redact
 
 if TYPE_CHECKING:
     from aiops_chat.config import Config
@@ -66,7 +67,8 @@ def explain(
             from aiops_chat.llm.client import LLMClient
 
             client = LLMClient.from_config(cfg)
-        user = compact_findings(list(group.findings), limit=1)
+        # Evidence quotes event messages and termination logs, which can carry credentials.
+        user = redact(compact_findings(list(group.findings), limit=1), cfg.redaction.extra_patterns)
         if anonymizer is not None:
             user = anonymizer.anonymize(user)
         answer = client.complete_text(system, user)

@@ -37,7 +37,7 @@ class TerminalApprover:
                 out.write(f"This is destructive. Type {word!r} to confirm, anything else refuses: ")
                 out.flush()
                 answer = inp.readline()
-                approved = answer.strip() == word
+                approved = bool(answer) and answer.strip() == word  # EOF is a refusal
             else:
                 out.write("Run it? [y/N] ")
                 out.flush()

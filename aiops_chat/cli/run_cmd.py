@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         return 3
     if args.dry_run and verdict.decision is Decision.CONFIRM:
         preview = preview_argv(argv)
+        if preview is not None and executor.check(preview).decision is not Decision.ALLOW:
+            preview = None  # a preview is only ever a read; never ask approval for one
         if preview is None:
             print("no server-side preview exists for this command", file=sys.stderr)
         else:

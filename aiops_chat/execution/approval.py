@@ -43,9 +43,11 @@ class ApproveWrites:
 
 
 def confirmation_word(argv: Sequence[str]) -> str:
-    """What a person must type to confirm a destructive action: the object's name (last positional)."""
-    positionals = [a for a in argv[1:] if not a.startswith("-")]
-    if not positionals:
-        return "yes"
-    last = positionals[-1]
-    return last.split("/", 1)[1] if "/" in last else last
+    """What a person must type to confirm a destructive action: the one object it names, else the verb
+    (`delete -f dir/`, `delete -l app=x`). Never empty: an empty word would let a bare Enter approve."""
+    from aiops_chat.policy.targets import named_objects
+
+    verb, names = named_objects(argv)
+    if len(names) == 1 and names[0]:
+        return names[0]
+    return verb.split()[-1] if verb else "confirm"

@@ -17,7 +17,8 @@ _HELM_DRY_RUN_VERBS = {"install", "upgrade", "uninstall", "rollback"}
 
 def preview_argv(argv: Sequence[str]) -> list[str] | None:
     """The read-only command that shows what ``argv`` would change, or None when there is none."""
-    if len(argv) < 2 or any(a.startswith("--dry-run") for a in argv):
+    # After `--` kubectl reads every word as a name, so an appended --dry-run would not be a flag.
+    if len(argv) < 2 or "--" in argv or any(a.startswith("--dry-run") for a in argv):
         return None
     binary, words = argv[0], [a for a in argv[1:] if not a.startswith("-")]
     verb = words[0] if words else ""

@@ -111,3 +111,20 @@ def test_cli_explain_adds_explanations_to_json(tmp_path: Path, model: ScriptedMo
     assert set(out) == {"findings", "summary", "explanations"}
     assert out["explanations"]["taskflow/Service/taskflow-frontend"].startswith("The container crashes")
     assert "taskflow" not in model.all_request_text()
+
+
+def test_explain_redacts_evidence_before_it_reaches_the_model(tmp_path: Path, model: ScriptedModel) -> None:
+    """A termination message quoting a connection string must not reach the model's request."""
+    from aiops_chat.analysis.findings import Finding, Severity
+
+    leak = Finding(kind="Pod", namespace="shop", name="api-0", analyzer="Pod", severity=Severity.CRITICAL,
+                   reason="CrashLoopBackOff", message="The container keeps crashing.",
+                   evidence=("last terminated: FATAL could not connect to postgres://app:PgS3cretValue@db/app",
+                             'log: password="Hunter2Secret"'),
+                   suggestions=(), parent=None)
+    with respx.mock(using="httpx2") as router:
+        router.post(f"{BASE_URL}/chat/completions").mock(side_effect=model)
+        explain([leak], _cfg(tmp_path))
+    sent = json.dumps(model.requests)
+    assert "PgS3cretValue" not in sent and "Hunter2Secret" not in sent
+    assert "postgres://app:[REDACTED]@db/app" in sent

@@ -122,3 +122,14 @@ def test_audit_cli_verify_and_show(tmp_path: Path) -> None:
     log.path.write_bytes(lines[1] + lines[0])
     bad = subprocess.run([*run, "verify"], capture_output=True, text=True)
     assert bad.returncode == 1 and "BROKEN" in bad.stdout
+
+
+def test_two_torn_lines_in_one_second_keep_both_fragments(tmp_path: Path) -> None:
+    log = _log_with(tmp_path, 1)
+    for fragment in (b'{"seq":2,"one', b'{"seq":2,"two'):
+        with log.path.open("ab") as fh:
+            fh.write(fragment)
+        log.record({"event": "decision"})
+    kept = sorted(p.read_bytes() for p in tmp_path.glob("audit.jsonl.torn-*"))
+    assert kept == [b'{"seq":2,"one', b'{"seq":2,"two']
+    assert log.verify().ok and log.verify().entries == 3

@@ -223,3 +223,40 @@ def test_stdin_manifest_is_checked_like_a_file(fake_bin: Path, manifest: str, wh
     ok = ex.run(["kubectl", "apply", "-f", "-"], stdin="kind: ConfigMap\nmetadata:\n  name: x\n",
                 approved_by="user:test")
     assert ok.executed
+
+
+@pytest.mark.parametrize(("argv", "word"), [
+    (["kubectl", "delete", "pod", "web-0"], "web-0"),
+    (["kubectl", "delete", "deployment/web", "--grace-period", "0"], "web"),
+    (["kubectl", "delete", "-f", "k8s/"], "delete"),
+    (["kubectl", "delete", "pod", "a", "b"], "delete"),
+    (["helm", "uninstall", "shop", "--wait"], "shop"),
+    (["kubectl", "drain", "node-1", "--ignore-daemonsets"], "node-1"),
+])
+def test_confirmation_word_is_never_empty(argv: list[str], word: str) -> None:
+    from aiops_chat.execution import confirmation_word
+
+    assert confirmation_word(argv) == word
+
+
+def test_terminal_approver_treats_eof_and_enter_as_no() -> None:
+    import io
+
+    from aiops_chat.cli.prompting import TerminalApprover
+    from aiops_chat.policy import Risk, Verdict
+
+    verdict = Verdict(Decision.CONFIRM, Risk.DESTRUCTIVE, "delete is destructive", "kubectl", "delete", "default")
+    argv = ["kubectl", "delete", "-f", "k8s/"]
+    for typed in ("", "\n", "y\n"):
+        answer = TerminalApprover(user="t", input=io.StringIO(typed), output=io.StringIO())(verdict, argv)
+        assert not answer.approved, typed
+    assert TerminalApprover(user="t", input=io.StringIO("delete\n"), output=io.StringIO())(verdict, argv).approved
+
+
+def test_preview_is_never_a_write() -> None:
+    from aiops_chat.execution.preview import preview_argv
+
+    assert preview_argv(["kubectl", "delete", "configmap", "keepme", "--"]) is None
+    assert preview_argv(["kubectl", "scale", "deploy/web", "--replicas=2"]) == [
+        "kubectl", "scale", "deploy/web", "--replicas=2", "--dry-run=server", "-o", "yaml"]
+    assert preview_argv(["kubectl", "apply", "-f", "app.yaml"]) == ["kubectl", "diff", "-f", "app.yaml"]

@@ -32,6 +32,21 @@ SECRET_CASES = {
     "openai": "sk-proj-" + "b" * 40,
     "inline in a log line": f"2026-11-27 db: connecting with user=app password={CANARY} host=db",
     "query string token": f"GET /callback?token={CANARY}&state=1",
+    "helm values json": json.dumps({"auth": {"password": CANARY}, "replicaCount": 1}),
+    "configmap json": json.dumps({"kind": "ConfigMap", "data": {"DB_PASSWORD": CANARY}}),
+    "helm status manifest": json.dumps({"name": "app", "manifest": f"kind: ConfigMap\ndata:\n  DB_PASSWORD: {CANARY}\n"}),
+    "python dict in a log": "settings {'password': '" + CANARY + "', 'secretName': 'db'}",
+    "json log line": '{"level":"info","password":"' + CANARY + '"}',
+    "quoted log value": f'login failed for password="{CANARY} x"',
+    "redis empty user": f"redis://:{CANARY}@redis:6379/0",
+    "env DB_PASS": f"env:\n- name: DB_PASS\n  value: {CANARY}\n",
+    "env RAILS_MASTER_KEY": f"RAILS_MASTER_KEY={CANARY}\n",
+    "env value before name": f"env:\n- value: {CANARY}\n  name: SIGNING_KEY\n",
+    "last-applied secret in yaml": (
+        "metadata:\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: |\n"
+        '      {"apiVersion":"v1","data":{"token":"' + CANARY + '"},"kind":"Secret"}\n'),
+    "last-applied secret in json": json.dumps({"metadata": {"annotations": {
+        "kubectl.kubernetes.io/last-applied-configuration": json.dumps({"kind": "Secret", "data": {"t": CANARY}})}}}),
     "gcp private key": json.dumps({"type": "service_account", "private_key": CANARY}),
 }
 
@@ -53,6 +68,8 @@ NORMAL = [
     "Events:\n  Warning  BackOff  kubelet  Back-off restarting failed container\n",
     "https://example.com/path?q=1",
     "    Environment:\n      DB_PASSWORD:  <set to the key 'password' in secret 'db'>  Optional: false\n",
+    '{"spec": {"volumes": [{"name": "creds", "secret": {"secretName": "db-creds"}}]}}',
+    "env:\n- name: BYPASS_CACHE\n  value: \"true\"\n",
 ]
 
 

@@ -1,0 +1,30 @@
+"""The objects a command names, read with the same grammar the policy judges it by."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiops_chat.policy import helm_tree, kubectl_tree
+from aiops_chat.policy.grammar import parse
+from aiops_chat.policy.refusal import Refusal
+
+_TREES = {"kubectl": (kubectl_tree.ROOT, kubectl_tree.GLOBAL_FLAGS), "helm": (helm_tree.ROOT, helm_tree.GLOBAL_FLAGS)}
+
+
+def named_objects(argv: Sequence[str]) -> tuple[str, list[str]]:
+    """(the command path, e.g. "delete", and the names it acts on, without kinds); ("", []) if unparsable.
+
+    `kubectl delete pod/x`, `kubectl delete pod x` and `helm uninstall x` all name "x"; a command that
+    selects by file, label or --all names nothing.
+    """
+    tree = _TREES.get(argv[0]) if argv else None
+    if tree is None:
+        return "", []
+    try:
+        parsed = parse(list(argv[1:]), *tree)
+    except Refusal:
+        return "", []
+    words = list(parsed.positionals)
+    if argv[0] == "kubectl" and words and "/" not in words[0]:
+        words = words[1:]  # `delete pod x y`: the first word is the kind
+    return " ".join(parsed.path), [w.split("/", 1)[1] if "/" in w else w for w in words if w.strip("/")]
