@@ -8,6 +8,7 @@ from aiops_chat.policy import helm_tree, kubectl_tree
 from aiops_chat.policy.grammar import parse
 from aiops_chat.policy.refusal import Refusal
 
+_NODE_VERBS = frozenset({"drain", "cordon", "uncordon", "taint"})  # their first word is a node, not a kind
 _TREES = {"kubectl": (kubectl_tree.ROOT, kubectl_tree.GLOBAL_FLAGS), "helm": (helm_tree.ROOT, helm_tree.GLOBAL_FLAGS)}
 
 
@@ -25,6 +26,6 @@ def named_objects(argv: Sequence[str]) -> tuple[str, list[str]]:
     except Refusal:
         return "", []
     words = list(parsed.positionals)
-    if argv[0] == "kubectl" and words and "/" not in words[0]:
+    if argv[0] == "kubectl" and words and "/" not in words[0] and parsed.path[0] not in _NODE_VERBS:
         words = words[1:]  # `delete pod x y`: the first word is the kind
     return " ".join(parsed.path), [w.split("/", 1)[1] if "/" in w else w for w in words if w.strip("/")]
