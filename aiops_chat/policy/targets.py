@@ -8,7 +8,7 @@ from aiops_chat.policy import helm_tree, kubectl_tree
 from aiops_chat.policy.grammar import parse
 from aiops_chat.policy.refusal import Refusal
 
-_NODE_VERBS = frozenset({"drain", "cordon", "uncordon", "taint"})  # their first word is a node, not a kind
+_NODE_VERBS = frozenset({"drain", "cordon", "uncordon"})  # their first word is a node, not a kind
 _TREES = {"kubectl": (kubectl_tree.ROOT, kubectl_tree.GLOBAL_FLAGS), "helm": (helm_tree.ROOT, helm_tree.GLOBAL_FLAGS)}
 
 
