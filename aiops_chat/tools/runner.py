@@ -102,8 +102,6 @@ class ToolRunner:
         if tool.composite:
             return self._call_composite(call_id, tool, clean, argv_t, verdict)
         result = self.run_command(name, argv_t)
-        if self.guard is not None:
-            self.guard.observe(argv_t, verb=verdict.verb, executed=result.executed)
         output = format_result(result, budget_tokens=self.budget_tokens,
                                extra_patterns=self.executor.cfg.redaction.extra_patterns)
         return ToolOutcome(call_id, name, argv_t, result.verdict, result, output, result.ok)
@@ -123,7 +121,9 @@ class ToolRunner:
             self.plan.append(PlanStep(tool.name, argv, verdict.decision.value, False, None, str(exc)))
             return ToolOutcome(call_id, tool.name, argv, verdict, None, format_error(f"{tool.name}: {exc}"), False)
         if self.guard is not None:
-            self.guard.observe(argv, verb=verdict.verb, executed=True, untrusted_text=tool.untrusted_text)
+            # Its reads were observed one by one; the summary is text built from whole objects, vouched for
+            # by nothing, whatever the tool declares.
+            self.guard.observe(argv, verdict=verdict, executed=True, untrusted_text=True)
         output = format_text(f"{tool.name} result:", text, budget_tokens=self.budget_tokens,
                              extra_patterns=self.executor.cfg.redaction.extra_patterns)
         return ToolOutcome(call_id, tool.name, argv, verdict, None, output, True)
@@ -131,7 +131,8 @@ class ToolRunner:
     # -- commands ---------------------------------------------------------------------------------------
 
     def run_command(self, tool: str, argv: Sequence[str]) -> CommandResult:
-        """Policy, guard, approval, executor; records the plan step. Also used by the offline planner."""
+        """Policy, guard, approval, executor; records the plan step and shows the result to the guard.
+        Also used by the offline planner, whose answers the model reads on its next turn."""
         argv_t = tuple(argv)
         verdict = self.executor.check(argv_t)
         if self.dry_run:
@@ -196,6 +197,8 @@ class ToolRunner:
         return self._reader
 
     def _record(self, tool: str, result: CommandResult) -> None:
+        if self.guard is not None:
+            self.guard.observe(result.argv, verdict=result.verdict, executed=result.executed, stderr=result.stderr)
         self.plan.append(PlanStep(tool, result.argv, result.verdict.decision.value, result.executed,
                                   result.exit_code, "" if result.executed else (result.error or "")))
         if result.executed:
