@@ -1,8 +1,11 @@
-"""The fallback chain for a turn without a model: kubectl-ai for read-only questions, else the offline planner.
+"""The fallback chain for a turn without a model: kubectl-ai for read-only questions (never those about
+secrets or credentials), else the offline planner.
 
 Used when no LLM is configured, when it stays unreachable after the client's retries, or with --offline.
 Both paths put what they ran in the plan; the offline planner runs reads, sends writes through the same
 confirmation as the model's, and always prints the commands so the user can run them by hand.
+Whatever either path read lands in the session's history, which a model reads on a later turn, so both
+report it to the injection guard like the model's own tool calls.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aiops_chat.agent.events import Notice, ToolCallFinished, ToolCallStarted
-from aiops_chat.agent.kubectl_ai import ask_kubectl_ai, usable_for
+from aiops_chat.agent.kubectl_ai import SECRET_QUESTION, ask_kubectl_ai, mentions_secrets, usable_for
 from aiops_chat.agent.offline import OfflinePlan, Step, looks_like_write, plan_request
 from aiops_chat.errors import AiopsError
 from aiops_chat.execution.result import unreachable_line
@@ -54,7 +57,11 @@ def run_fallback(question: str, *, cfg: Config, runner: ToolRunner, reason: str,
     read_only = plan.read_only if plan is not None else not looks_like_write(question)
     if read_only:
         exe, why_not = usable_for(cfg, runner.executor.target)
-        if exe is not None:
+        if exe is not None and mentions_secrets(question):
+            shown = ("kubectl-ai", "--quiet", question)
+            runner.plan.append(PlanStep("kubectl-ai", shown, "deny", False, None, SECRET_QUESTION))
+            on_event(Notice(f"not using kubectl-ai: {SECRET_QUESTION}; the offline planner answers instead"))
+        elif exe is not None:
             answer = _via_kubectl_ai(cfg, exe, question, runner, on_event, audit, source)
             if answer is not None:
                 return FallbackResult(answer, "kubectl-ai")
@@ -74,6 +81,8 @@ def _via_kubectl_ai(cfg: Config, exe: str, question: str, runner: ToolRunner, on
         on_event(ToolCallFinished(call_id, "kubectl-ai", None, "dry run: not executed"))
         return f"_Dry run: would ask kubectl-ai:_ `{shlex.join(shown)}`"
     run = ask_kubectl_ai(cfg, exe, question, target=runner.executor.target, audit=audit, source=source)
+    if runner.guard is not None:  # its answer retells whatever it read in the cluster
+        runner.guard.observe(run.argv, executed=run.exit_code is not None, untrusted_text=True)
     runner.plan.append(PlanStep("kubectl-ai", run.argv, "allow", run.exit_code is not None, run.exit_code,
                                 run.error or ""))
     on_event(ToolCallFinished(call_id, "kubectl-ai", None, run.output or (run.error or "")))
@@ -165,6 +174,8 @@ def _analysis_section(call_id: str, preview: tuple[str, ...], plan: OfflinePlan,
                                all_namespaces=bool(args.get("all_namespaces")))
     except AiopsError as exc:
         text = f"analysis failed: {exc}"
+    if runner.guard is not None:  # findings quote event messages and log lines (its reads were observed too)
+        runner.guard.observe(preview, verdict=verdict, executed=True, untrusted_text=True)
     on_event(ToolCallFinished(call_id, "analyze_cluster", None,
                               format_text("analyze_cluster result:", text, budget_tokens=runner.budget_tokens)))
     why = unreachable_line(text) if text.startswith("analysis failed") else None

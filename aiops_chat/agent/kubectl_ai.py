@@ -7,11 +7,14 @@ by argument; what limits it is its own confirmation prompt (with stdin closed, i
 the fact that it only ever sees read-only questions. Its output is redacted and the run is audited.
 
 kubectl-ai has no --context flag: it acts on the kubeconfig's current context, so it is used only when that
-is the session's context.
+is the session's context. Questions about secrets, passwords, tokens, keys or certificates are never handed
+to it: it reads with its own kubectl, outside our policy and redaction of what it fetches (`get secret -o
+yaml` is refused by our policy, not by its), so only our planner and policy may answer them.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
@@ -27,6 +30,13 @@ if TYPE_CHECKING:
 
 BINARY = "kubectl-ai"
 MIN_TIMEOUT_S = 120.0  # it makes several model calls of its own
+SECRET_QUESTION = ("the question is about secrets or credentials, which are not handed to kubectl-ai "
+                   "(it reads outside aiops's policy)")
+# Words for credential material, whole words in any case and number; "key" alone too ("the api key of x").
+_SECRET_WORDS = re.compile(
+    r"(?<![a-z0-9])(secrets?|passwords?|passwd|pass ?phrases?|pwd|tokens?|credentials?|creds?|keys?|api-?keys?|"
+    r"private-?keys?|certificates?|certs?|tls|ssh|kubeconfigs?|bearer|auth|authentication|login)(?![a-z0-9])",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,11 @@ class KubectlAiRun:
     @property
     def ok(self) -> bool:
         return self.exit_code == 0 and bool(self.output.strip())
+
+
+def mentions_secrets(question: str) -> bool:
+    """Whether the question asks about credential material (then kubectl-ai is not asked, whatever it is)."""
+    return _SECRET_WORDS.search(question.replace("_", " ")) is not None
 
 
 def find_kubectl_ai(cfg: Config) -> str | None:
