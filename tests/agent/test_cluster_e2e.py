@@ -141,7 +141,7 @@ def test_offline_diagnosis_against_the_cluster(tmp_path: Path, kube_cluster: Any
     assert out.startswith("**Offline planner** (--offline). I read your request as: diagnose " + pod)
     assert "Health analysis:" in out and "web" in out.split("Health analysis:")[1]
     assert f"`kubectl describe pods {pod}`" in out and "Readiness:" in out
-    assert f"kubectl describe pods {pod} --context aiops-test --namespace {kube_namespace}" in out  # manual commands
+    assert f"kubectl --context aiops-test --namespace {kube_namespace} describe pods {pod}" in out  # manual commands
 
 
 def test_offline_scale_with_yes_and_json(tmp_path: Path, kube_cluster: Any, kube_namespace: str,
