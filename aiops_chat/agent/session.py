@@ -23,6 +23,7 @@ from aiops_chat.execution.executor import Executor
 from aiops_chat.execution.result import CommandResult
 from aiops_chat.llm.templates import render_prompt
 from aiops_chat.llm.types import Usage
+from aiops_chat.redaction import redact
 from aiops_chat.tools.guard import InjectionGuard
 from aiops_chat.tools.registry import Registry, default_registry
 from aiops_chat.tools.runner import ToolRunner
@@ -89,6 +90,9 @@ class ChatSession:
 
     def ask(self, text: str, *, on_event: Callable[[object], None] = lambda e: None,
             cancel: threading.Event | None = None) -> TurnFinished:
+        # What a person pastes (or a UI composes from findings and logs) is redacted like command output
+        # before it reaches the model, the history or the audit log's request field.
+        text = redact(text, self.cfg.redaction.extra_patterns)
         runner = ToolRunner(self.executor, self.registry, approver=self.approver, guard=self.guard,
                             dry_run=self.dry_run, budget_tokens=self.cfg.agent.output_token_budget, request=text)
         if self.offline or self.llm is None:

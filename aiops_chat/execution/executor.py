@@ -172,7 +172,7 @@ class Executor:
             "source": self.source,
             "context": self.target.context,
             "namespace": self.target.namespace,
-            "request": request,
+            "request": redact(request, self.cfg.redaction.extra_patterns),
             "argv": list(argv),
             "decision": verdict.decision.value,
             "risk": verdict.risk.value,

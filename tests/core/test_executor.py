@@ -260,3 +260,9 @@ def test_preview_is_never_a_write() -> None:
     assert preview_argv(["kubectl", "scale", "deploy/web", "--replicas=2"]) == [
         "kubectl", "scale", "deploy/web", "--replicas=2", "--dry-run=server", "-o", "yaml"]
     assert preview_argv(["kubectl", "apply", "-f", "app.yaml"]) == ["kubectl", "diff", "-f", "app.yaml"]
+
+
+def test_request_text_is_redacted_in_the_audit_log(fake_bin: Path) -> None:
+    _executor(fake_bin).run(["kubectl", "get", "pods"], request="why? the log says password=Hunter2Secret")
+    raw = (fake_bin / "audit.jsonl").read_text()
+    assert "Hunter2Secret" not in raw and "password=[REDACTED]" in raw
