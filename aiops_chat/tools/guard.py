@@ -147,6 +147,8 @@ def _parse(binary: str, args: list[str]) -> Parsed | None:
         return parse(args, ROOT, GLOBAL_FLAGS)
     except Refusal:
         return None
+    except Exception:  # fail closed, like the policy: a parser surprise must never make output trusted
+        return None
 
 
 def _flags_allowed(parsed: Parsed, allowed: frozenset[str]) -> bool:
