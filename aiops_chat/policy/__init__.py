@@ -2,6 +2,7 @@
 
 A pure function (it only looks at local files a command would read). Modules: ``types`` (the vocabulary),
 ``tokens`` (per-token checks), ``grammar`` (cobra/pflag parsing), ``paths`` (working-directory files),
+``manifest_scan`` (what -f manifests and stdin hold),
 ``kubectl_*``, ``helm_*``, ``minikube_rules`` (per-binary rules), ``tiers`` (tiers and the session
 context), ``engine`` (evaluate).
 """

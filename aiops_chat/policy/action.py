@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiops_chat.policy.grammar import Parsed
+from aiops_chat.policy.manifest_scan import RefusedKinds
 from aiops_chat.policy.refusal import Refusal
 from aiops_chat.policy.tokens import is_dns_label
 from aiops_chat.policy.types import PolicyContext, Risk
@@ -21,6 +22,7 @@ class Action:
     all_namespaces: bool = False     # -A on a write touches every namespace, protected ones included
     auto_ok: bool = False            # a low-risk write the AUTO tier may approve alone
     protected_target: str | None = None  # a protected namespace named elsewhere (a manifest, a Namespace object)
+    refused_kinds: RefusedKinds = ()     # kinds a `-f -` manifest on stdin may not hold (delete: namespaces ...)
 
     @property
     def label(self) -> str:

@@ -14,8 +14,8 @@ from aiops_chat.policy.action import Action
 from aiops_chat.policy.helm_rules import helm_action
 from aiops_chat.policy.kubectl_checks import OVERRIDE_FLAGS as KUBECTL_OVERRIDES
 from aiops_chat.policy.kubectl_rules import kubectl_action
+from aiops_chat.policy.manifest_scan import read_manifest, refuse_kinds
 from aiops_chat.policy.minikube_rules import minikube_action
-from aiops_chat.policy.paths import scan_manifest_text
 from aiops_chat.policy.refusal import Refusal
 from aiops_chat.policy.tokens import check_token
 from aiops_chat.policy.types import Decision, PolicyContext, Risk, Tier, Verdict
@@ -69,9 +69,11 @@ def _classify(argv: Sequence[str], ctx: PolicyContext) -> Action:
 
 def _check_stdin(stdin: str, action: Action, ctx: PolicyContext) -> None:
     try:
-        found = scan_manifest_text(stdin.encode("utf-8", "replace"), ctx.protected_namespaces)
+        facts = read_manifest(stdin.encode("utf-8", "replace"), "on stdin")
+        refuse_kinds(facts, action.refused_kinds, "on stdin")
     except Refusal as refusal:
         raise Refusal(refusal.reason, verb=action.verb) from None
+    found = facts.protected_in(ctx.protected_namespaces)
     if found:
         raise Refusal(f"the manifest on stdin writes to protected namespace {found}, which is read-only",
                       risk=action.risk, verb=action.verb)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from aiops_chat.policy.grammar import Parsed
-from aiops_chat.policy.paths import manifest_files, protected_namespace_in
+from aiops_chat.policy.manifest_scan import ManifestFacts, read_manifest_files
+from aiops_chat.policy.paths import manifest_files, resolve_inside
 from aiops_chat.policy.refusal import Refusal
 from aiops_chat.policy.types import PolicyContext
 
@@ -114,20 +116,22 @@ def check_no_kustomize(parsed: Parsed) -> None:
                       "rendered manifests under the working directory")
 
 
-def manifests(parsed: Parsed, ctx: PolicyContext, *, write: bool) -> tuple[bool, str | None]:
-    """(whether -f was given, a protected namespace the manifest files name); URLs and outside paths refused.
+def manifests(parsed: Parsed, ctx: PolicyContext, *, write: bool) -> tuple[bool, ManifestFacts]:
+    """(whether -f was given, what the manifest files hold); URLs and outside paths refused.
 
-    Only a write has its files' contents scanned (protected namespaces, cluster-admin bindings).
+    Only a write has its files' contents read (namespaces, kinds, cluster-admin bindings); `-f -` is
+    read by the engine from the stdin it is given.
     """
-    files: list[str] = []
+    files: list[tuple[str, bool]] = []
     given = False
     for value in parsed.values("filename"):
         # --filename is a string slice: pflag splits each value on commas.
         for part in value.split(","):
             given = True
             if part != "-":
-                files.extend(manifest_files(part, ctx.workdir, "-f"))
-    return given, protected_namespace_in(files, ctx.protected_namespaces) if files and write else None
+                named = not os.path.isdir(resolve_inside(part, ctx.workdir, "-f"))
+                files.extend((f, named) for f in manifest_files(part, ctx.workdir, "-f"))
+    return given, read_manifest_files(files) if files and write else ManifestFacts()
 
 
 def dry_run(parsed: Parsed) -> bool:

@@ -2,7 +2,7 @@
 
 Reads are what issue 2 lists; writes need a named target or a manifest under the working directory;
 `delete` is destructive and never en masse (`--all`, `-A`, label or field selectors, namespaces, nodes,
-CRDs). Rollout undo counts as a write, like the rollout it reverts.
+CRDs, whether named in argv or held in -f manifests). Rollout undo counts as a write, like the rollout it reverts.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from aiops_chat.policy.kubectl_checks import (
 )
 from aiops_chat.policy.kubectl_raw import check_raw_path
 from aiops_chat.policy.kubectl_tree import GLOBAL_FLAGS, ROOT
+from aiops_chat.policy.manifest_scan import RefusedKinds, refuse_kinds
 from aiops_chat.policy.paths import manifest_files, resolve_inside
 from aiops_chat.policy.refusal import Refusal
 from aiops_chat.policy.types import PolicyContext, Risk
@@ -37,14 +38,20 @@ _PLAIN_READS = frozenset({"events", "top pod", "top node", "explain", "api-resou
 _RESOURCE_READS = frozenset({"describe", "rollout status", "rollout history", "diff"})
 _PRIVILEGED_ROLES = ("cluster-admin",)
 _COMMAND_AFTER_DASHDASH = frozenset({"run", "create deployment", "create job", "create cronjob"})
+# Deletes that take down far more than the object: refused by name and inside -f manifests alike.
+_DELETE_REFUSED_KINDS: RefusedKinds = (
+    (NAMESPACES, "deleting a namespace removes everything in it, a mass delete; it is denied"),
+    (NODES, "deleting a node evicts its workloads; it is denied"),
+    (CRDS, "deleting a CustomResourceDefinition removes every object of that kind, a mass delete; it is denied"),
+)
 
 
 def _action(parsed: Parsed, ctx: PolicyContext, risk: Risk, *, namespaced: bool = True, auto_ok: bool = False,
-            protected_target: str | None = None) -> Action:
+            protected_target: str | None = None, refused_kinds: RefusedKinds = ()) -> Action:
     return Action(
         binary="kubectl", verb=parsed.command.name, risk=risk, namespace=effective_namespace(parsed, ctx),
         namespaced=namespaced, dry_run=dry_run(parsed), all_namespaces=parsed.enabled("all-namespaces"),
-        auto_ok=auto_ok, protected_target=protected_target,
+        auto_ok=auto_ok, protected_target=protected_target, refused_kinds=refused_kinds,
     )
 
 
@@ -107,19 +114,24 @@ def _plain_read(parsed: Parsed, ctx: PolicyContext) -> Action:
 
 
 def _write(parsed: Parsed, ctx: PolicyContext, *, risk: Risk = Risk.WRITE, namespaced: bool = True,
-           auto_ok: bool = False, need_target: bool = True) -> Action:
-    """The common shape of a kubectl write: resources or -f, no -k, no --raw, no --edit, safe output."""
+           auto_ok: bool = False, need_target: bool = True, refused_kinds: RefusedKinds = ()) -> Action:
+    """The common shape of a kubectl write: resources or -f, no -k, no --raw, no --edit, safe output.
+
+    ``refused_kinds``: kinds the -f manifests (files now, stdin in the engine) may not hold.
+    """
     _no_raw(parsed)
     check_no_kustomize(parsed)
     if parsed.enabled("edit"):
         raise Refusal("--edit opens an interactive editor; it is not allowed")
-    given, file_ns = manifests(parsed, ctx, write=True)
+    given, facts = manifests(parsed, ctx, write=True)
+    refuse_kinds(facts, refused_kinds, "given with -f")
     res = resources(parsed.positionals)
     if need_target and not given and not res.kinds:
         raise Refusal(f"kubectl {parsed.command.name} needs a resource or a manifest to act on")
     check_output(parsed, None if given else res, parsed.command.name)
-    protected = file_ns or _protected_object(res, ctx)
-    return _action(parsed, ctx, risk, namespaced=namespaced, auto_ok=auto_ok, protected_target=protected)
+    protected = facts.protected_in(ctx.protected_namespaces) or _protected_object(res, ctx)
+    return _action(parsed, ctx, risk, namespaced=namespaced, auto_ok=auto_ok, protected_target=protected,
+                   refused_kinds=refused_kinds)
 
 
 def _scale(parsed: Parsed, ctx: PolicyContext) -> Action:
@@ -155,13 +167,12 @@ def _delete(parsed: Parsed, ctx: PolicyContext) -> Action:
     if parsed.has("selector") or parsed.has("field-selector"):
         raise Refusal("delete with a label or field selector can remove many objects at once; "
                       "name the objects instead")
-    for kinds, what in ((NAMESPACES, "a namespace removes everything in it"), (NODES, "a node evicts its workloads"),
-                        (CRDS, "a CustomResourceDefinition removes every object of that kind")):
+    for kinds, why in _DELETE_REFUSED_KINDS:
         if res.has_kind(kinds):
-            raise Refusal(f"deleting {what}; it is denied")
+            raise Refusal(why)
     if not res.names and not parsed.values("filename"):
         raise Refusal("delete needs named objects (kind/name or kind name) or a manifest under the working directory")
-    return _write(parsed, ctx, risk=Risk.DESTRUCTIVE)
+    return _write(parsed, ctx, risk=Risk.DESTRUCTIVE, refused_kinds=_DELETE_REFUSED_KINDS)
 
 
 def _drain(parsed: Parsed, ctx: PolicyContext) -> Action:

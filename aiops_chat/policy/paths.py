@@ -8,17 +8,14 @@ A manifest directory is walked, because kubectl follows symlinked files inside i
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterable
 from pathlib import Path
 
+# What the files hold is read by manifest_scan; scan_manifest_text is re-exported for older callers.
+from aiops_chat.policy.manifest_scan import scan_manifest_text as scan_manifest_text
 from aiops_chat.policy.refusal import Refusal
 from aiops_chat.policy.tokens import is_url
 
 _MAX_ENTRIES = 2000
-_MAX_SCAN_BYTES = 4 * 1024 * 1024
-_NAMESPACE_FIELD = re.compile(rb"""^\s*-?\s*namespace\s*:\s*["']?([A-Za-z0-9-]+)""", re.MULTILINE)
-_CLUSTER_ADMIN = re.compile(rb"(?<![A-Za-z0-9-])cluster-admin(?![A-Za-z0-9-])")
 
 
 def _real(path: str) -> str:
@@ -56,35 +53,3 @@ def manifest_files(value: str, workdir: Path, what: str = "-f") -> list[str]:
             if len(files) > _MAX_ENTRIES:
                 raise Refusal(f"{what} {value} holds more than {_MAX_ENTRIES} entries, too many to check")
     return [f for f in files if os.path.isfile(f)]
-
-
-def protected_namespace_in(files: Iterable[str], protected: frozenset[str]) -> str | None:
-    """The first protected namespace a manifest names, found by a plain text scan (no YAML parsing).
-
-    A manifest that mentions cluster-admin (a binding to it, most likely) is refused outright.
-    """
-    budget = _MAX_SCAN_BYTES
-    for path in files:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(budget + 1)
-        except OSError:
-            continue  # kubectl will fail on it too; nothing gets written
-        budget -= len(data)
-        if budget < 0:
-            raise Refusal("the manifests are too large for the policy to check their namespaces")
-        found = scan_manifest_text(data, protected, os.path.basename(path))
-        if found:
-            return found
-    return None
-
-
-def scan_manifest_text(data: bytes, protected: frozenset[str], where: str = "stdin") -> str | None:
-    """The first protected namespace a manifest's text names; a mention of cluster-admin is refused."""
-    if _CLUSTER_ADMIN.search(data):
-        raise Refusal(f"the manifest {where} refers to cluster-admin; bindings to cluster-admin are never allowed")
-    for match in _NAMESPACE_FIELD.finditer(data):
-        name = match.group(1).decode("ascii")
-        if name in protected:
-            return name
-    return None

@@ -40,6 +40,35 @@ subjects:
 """
 
 
+# Manifests a line-anchored text scan missed: JSON, flow style, List items, escapes, merge keys.
+SYS_JSON = '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "kube-system"}}\n'
+SYS_FLOW = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: kube-system}\n"
+SYS_LIST = """apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: List
+  items: [{apiVersion: v1, kind: ConfigMap, metadata: {name: x, namespace: kube-public}}]
+"""
+SYS_STREAM = '{"kind": "ConfigMap", "metadata": {"name": "a"}}\n{"kind": "ConfigMap", "metadata": {"name": "b", ' \
+    '"namespace": "kube-system"}}\n'
+SYS_ESCAPED = 'kind: ConfigMap\nmetadata:\n  name: x\n  namespace: "kube\\x2dsystem"\n'
+SYS_MERGE = "kind: ConfigMap\nbase: &b {namespace: kube-system}\nmetadata:\n  <<: *b\n  name: x\n"
+SYS_NAMESPACE_OBJECT = """apiVersion: v1
+kind: Namespace
+metadata:
+  name: kube-system
+  labels: {pod-security.kubernetes.io/enforce: privileged}
+"""
+DUPLICATE_KEY = "kind: ConfigMap\nmetadata:\n  name: x\n  namespace: team-a\n  namespace: kube-system\n"
+CRB_ESCAPED = '{"kind": "ClusterRoleBinding", "metadata": {"name": "e"}, "roleRef": {"kind": "ClusterRole", ' \
+    '"name": "cluster\\u002dadmin"}, "subjects": [{"kind": "ServiceAccount", "name": "default", ' \
+    '"namespace": "default"}]}\n'
+NAMESPACE = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n"
+NODE = "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n"
+CRD = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: foos.example.com\n"
+
+
 def build_workdir(root: Path, outside: Path) -> Path:
     work = root / "work"
     (work / "manifests" / "more").mkdir(parents=True)
@@ -56,6 +85,24 @@ def build_workdir(root: Path, outside: Path) -> Path:
     (work / "config" / "app.properties").write_text("a=b\n")
     (work / "image.tar").write_bytes(b"\0" * 16)
     (work / "crb.yaml").write_text(CLUSTER_ADMIN_BINDING)
+    scan = work / "scan"
+    (scan / "nsdir").mkdir(parents=True)
+    (scan / "mixed").mkdir()
+    for name, text in {
+        "sys.json": SYS_JSON, "sys-flow.yaml": SYS_FLOW, "sys-list.yaml": SYS_LIST, "sys-stream.json": SYS_STREAM,
+        "sys-escaped.yaml": SYS_ESCAPED, "sys-merge.yaml": SYS_MERGE, "sys-ns.yaml": SYS_NAMESPACE_OBJECT,
+        "dup.yaml": DUPLICATE_KEY, "broken.yaml": "kind: ConfigMap\nmetadata: {name: x\n",
+        "crb-escaped.json": CRB_ESCAPED, "ns.yaml": NAMESPACE, "node.yaml": NODE, "crd.yaml": CRD,
+        "ns.json": '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}}',
+        "ns-flow.yaml": "{apiVersion: v1, kind: Namespace, metadata: {name: team-a}}\n",
+        "ns-in-list.yaml": "kind: List\nitems:\n- " + NAMESPACE.replace("\n", "\n  ").rstrip() + "\n",
+        "ns-second.yaml": DEPLOYMENT + "---\n" + NAMESPACE,
+        "nsdir/app.yaml": DEPLOYMENT, "nsdir/zz.yml": NODE,
+        # kubectl skips files without a manifest extension when it walks a directory.
+        "mixed/app.yaml": DEPLOYMENT, "mixed/notes.txt": "not: [yaml\n",
+        "team-a.yaml": DEPLOYMENT.replace("  name: web\n", "  name: web\n  namespace: team-a\n"),
+    }.items():
+        (scan / name).write_text(text)
     outside.mkdir(exist_ok=True)
     (outside / "secret.yaml").write_text(DEPLOYMENT)
     (outside / "chart").mkdir(exist_ok=True)
