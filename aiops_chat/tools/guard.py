@@ -85,6 +85,7 @@ for _group, _table in {
 # -o wide adds the IMAGES column for kinds with a pod template: an image is any string without outer spaces.
 _IMAGES_WHEN_WIDE = frozenset({"deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs",
                                "replicationcontrollers", "all"})
+_AUTO_WRITES = frozenset({"scale", "rollout restart"})
 _VERSION = re.compile(r"^v\d+((alpha|beta)\d+)?$")
 
 
@@ -96,12 +97,15 @@ def trusted_output(argv: Sequence[str], verdict: Verdict | None = None, *, stder
     """
     from aiops_chat.policy import Risk
 
-    if verdict is not None and verdict.risk is not Risk.READ:
-        return False
     binary, args = (argv[0], list(argv[1:])) if argv else ("", [])
     parsed = _parse(binary, args)
     if parsed is None or parsed.command.denied is not None:
         return False
+    if verdict is not None and verdict.risk is not Risk.READ:
+        # The auto tier's own writes print only "deployment.apps/web scaled": trusting them keeps a second
+        # scale from asking a person, while any -o output or server warning still taints.
+        return (binary == "kubectl" and parsed.command.name in _AUTO_WRITES and verdict.risk is Risk.WRITE
+                and not parsed.values("output") and not parsed.has("template") and "warning" not in stderr.lower())
     verb = parsed.command.name
     if verdict is not None and verdict.verb and verdict.verb != verb:
         return False  # the policy read another command than we do: trust neither reading
