@@ -45,8 +45,6 @@ class Tool:
     composite: bool = False
     # For a composite tool: the argv shown while it runs (UIs show a command, not a function name).
     preview: Callable[..., list[str]] | None = None
-    # Whether the tool's output carries text workloads wrote (logs, events, annotations): see guard.py.
-    untrusted_text: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
 
     def schema(self) -> JSON:
@@ -59,11 +57,10 @@ def command_tool(fn: CommandBuilder, *, name: str | None = None) -> Tool:
     return Tool(name or fn.__name__, description, params, fn)
 
 
-def composite_tool(fn: CompositeFn, *, preview: Callable[..., list[str]], untrusted_text: bool = False,
-                   name: str | None = None) -> Tool:
+def composite_tool(fn: CompositeFn, *, preview: Callable[..., list[str]], name: str | None = None) -> Tool:
+    """A tool that runs several reads itself; its summary always taints the injection guard (runner.py)."""
     description, params = function_schema(fn, skip=("ctx",))
-    return Tool(name or fn.__name__, description, params, fn, composite=True, preview=preview,
-                untrusted_text=untrusted_text)
+    return Tool(name or fn.__name__, description, params, fn, composite=True, preview=preview)
 
 
 def plain(value: str, what: str) -> str:

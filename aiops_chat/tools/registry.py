@@ -49,5 +49,5 @@ def default_registry() -> Registry:
         command_tool(helm_tools.helm_release),
         command_tool(helm_tools.helm_install),
         # Findings quote event messages and log lines: text workloads wrote.
-        composite_tool(analysis_tools.analyze_cluster, preview=analysis_tools.analyze_preview, untrusted_text=True),
+        composite_tool(analysis_tools.analyze_cluster, preview=analysis_tools.analyze_preview),
     ])

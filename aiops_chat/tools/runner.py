@@ -122,7 +122,7 @@ class ToolRunner:
             return ToolOutcome(call_id, tool.name, argv, verdict, None, format_error(f"{tool.name}: {exc}"), False)
         if self.guard is not None:
             # Its reads were observed one by one; the summary is text built from whole objects, vouched for
-            # by nothing, whatever the tool declares.
+            # by nothing.
             self.guard.observe(argv, verdict=verdict, executed=True, untrusted_text=True)
         output = format_text(f"{tool.name} result:", text, budget_tokens=self.budget_tokens,
                              extra_patterns=self.executor.cfg.redaction.extra_patterns)
