@@ -155,8 +155,10 @@ def _manifest_write(parsed: Parsed, ctx: PolicyContext) -> Action:
         raise Refusal(f"kubectl {parsed.command.name} needs -f with a file under the working directory, or -f -")
     if parsed.enabled("prune") or parsed.enabled("all"):
         raise Refusal("kubectl apply --prune/--all deletes every object missing from the manifests; it is not allowed")
-    risk = Risk.DESTRUCTIVE if parsed.enabled("force") else Risk.WRITE
-    return _write(parsed, ctx, risk=risk)
+    if parsed.enabled("force"):
+        # --force deletes and re-creates an object it cannot update: a Namespace would lose everything in it.
+        return _write(parsed, ctx, risk=Risk.DESTRUCTIVE, refused_kinds=_DELETE_REFUSED_KINDS)
+    return _write(parsed, ctx)
 
 
 def _delete(parsed: Parsed, ctx: PolicyContext) -> Action:

@@ -139,3 +139,53 @@ def test_evaluate_never_raises_and_is_deterministic(argv: list[str], binary: str
     first = evaluate([binary, *argv], ctx)
     assert first == evaluate([binary, *argv], ctx)
     assert first.reason
+
+
+# --- manifests on stdin: a protected namespace or a mass-delete kind is found however the text is written ----
+_NAMES = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
+
+
+@st.composite
+def manifest_objects(draw: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Harmless objects plus one planted object, possibly nested in Lists, in a random position."""
+    objects: list[dict[str, Any]] = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": draw(_NAMES), "namespace": "team-a"}}
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+    planted = draw(st.sampled_from([
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "kube-system"}},
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-b"}},
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}},
+    ]))
+    item: dict[str, Any] = planted
+    for _ in range(draw(st.integers(0, 2))):
+        item = {"apiVersion": "v1", "kind": "List", "items": [item]}
+    objects.insert(draw(st.integers(0, len(objects))), item)
+    return objects, planted
+
+
+def _serialise(objects: list[dict[str, Any]], style: str) -> str:
+    import json
+
+    import yaml
+
+    if style == "json":
+        return "\n".join(json.dumps(o) for o in objects)
+    return yaml.safe_dump_all(objects, default_flow_style=style == "flow")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(drawn=manifest_objects(), style=st.sampled_from(["json", "flow", "block"]), tier=TIERS)
+def test_stdin_manifests_are_read_in_any_style(drawn: tuple[list[dict[str, Any]], dict[str, Any]], style: str,
+                                               tier: str, make_ctx: MakeCtx) -> None:
+    objects, planted = drawn
+    text = _serialise(objects, style)
+    ctx = _ctx(make_ctx, tier)
+    delete = evaluate(["kubectl", "delete", "-f", "-"], ctx, text)
+    assert delete.decision is Decision.DENY, (text, delete)
+    apply = evaluate(["kubectl", "apply", "-f", "-"], ctx, text)
+    if planted["metadata"].get("namespace") == "kube-system":
+        assert apply.decision is Decision.DENY and "kube-system" in apply.reason, (text, apply)
+    else:
+        # Only delete refuses these kinds; the same manifest applied is an ordinary write.
+        assert apply.decision is not Decision.DENY or tier == "read-only", (text, apply)
