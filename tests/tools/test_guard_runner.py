@@ -63,15 +63,9 @@ def test_a_server_warning_on_a_trusted_read_taints(fake_kubectl: FakeKubectl) ->
     assert annotations_run(fake_kubectl) == 0
 
 
-def test_analyze_cluster_taints_even_when_the_tool_does_not_say_so(fake_kubectl: FakeKubectl) -> None:
-    import dataclasses
-
-    from aiops_chat.tools.registry import Registry
-
+def test_analyze_cluster_taints_even_on_an_empty_cluster(fake_kubectl: FakeKubectl) -> None:
     fake_kubectl.respond(stdout=json.dumps({"kind": "List", "items": []}))
     runner = unattended_auto_runner(fake_kubectl)
-    tools = [dataclasses.replace(t, untrusted_text=False) for t in default_registry()]
-    runner.registry = Registry(tools)
     runner.call("c1", "analyze_cluster", "{}")
     assert runner.guard is not None and runner.guard.tainted
 
