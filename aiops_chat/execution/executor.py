@@ -141,8 +141,11 @@ class Executor:
         started = time.monotonic()
         error = None
         try:
+            # Without stdin of our own the child gets /dev/null: `-f -` must never read aiops's own stdin,
+            # a manifest the policy never saw.
+            feed: dict[str, Any] = {"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}
             proc = subprocess.run(
-                [exe, *pinned[1:]], input=stdin, capture_output=True, text=True, errors="replace",
+                [exe, *pinned[1:]], **feed, capture_output=True, text=True, errors="replace",
                 timeout=limit, env=self.environment(), cwd=self.policy.workdir, shell=False, check=False,
             )
             code: int | None = proc.returncode

@@ -266,3 +266,23 @@ def test_request_text_is_redacted_in_the_audit_log(fake_bin: Path) -> None:
     _executor(fake_bin).run(["kubectl", "get", "pods"], request="why? the log says password=Hunter2Secret")
     raw = (fake_bin / "audit.jsonl").read_text()
     assert "Hunter2Secret" not in raw and "password=[REDACTED]" in raw
+
+
+def test_child_never_reads_our_stdin(fake_bin: Path) -> None:
+    """`kubectl apply -f -` without a manifest of ours must not read whatever is on aiops's own stdin."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from tests.core.test_executor import _executor;"
+        f"r = _executor(Path({str(fake_bin)!r})).run(['kubectl', 'apply', '-f', '-'], approved_by='user:t');"
+        "print(r.executed)"
+    )
+    script = fake_bin / "bin" / "kubectl"
+    script.write_text(script.read_text().replace('echo "ran"', 'cat > "$RECORD_DIR/stdin.$$"\necho "ran"'.replace(
+        "$RECORD_DIR", str(fake_bin / "record"))))
+    proc = subprocess.run([sys.executable, "-c", code], input="kind: Secret\nsmuggled: yes\n", capture_output=True,
+                          text=True, cwd=Path(__file__).resolve().parents[2])
+    assert proc.stdout.strip() == "True", proc.stderr
+    (stdin_seen,) = (fake_bin / "record").glob("stdin.*")
+    assert stdin_seen.read_text() == ""
