@@ -9,7 +9,7 @@ from aiops_chat.execution.result import CommandResult
 from aiops_chat.tui.widgets.chat.answer import AnswerBlock
 from aiops_chat.tui.widgets.chat.tool_card import ToolCallCard
 
-SPLIT_AFTER_CHARS = 1500
+SPLIT_AFTER_CHARS = 8000
 
 
 class Transcript(VerticalScroll):
@@ -28,9 +28,9 @@ class Transcript(VerticalScroll):
         await self.mount(Static(text, classes="user", markup=False))
 
     async def add_text(self, text: str) -> None:
-        # Textual re-renders the last Markdown block on every append, so one ever-growing block (a long
-        # list, say) makes each append slower than the last. A long answer continues in a fresh block at
-        # the next paragraph break outside a code fence; each append then costs about the same.
+        # A long answer continues in a fresh block at the next paragraph break outside a code fence: an
+        # answer block renders only its new text while it streams, but all of it again when the width
+        # changes (and an ordered list cut between items once more when it ends), so blocks stay bounded.
         answer = self._answer
         if answer is not None and len(answer.text_so_far) >= SPLIT_AFTER_CHARS:
             cut = text.find("\n\n")
@@ -41,32 +41,15 @@ class Transcript(VerticalScroll):
                 if not text:
                     return
         if self._answer is None:
-            self._answer = AnswerBlock()
+            self._answer = AnswerBlock(streaming=True)
             await self.mount(self._answer)
         await self._answer.write(text)
 
     async def end_answer(self) -> None:
         if self._answer is not None:
             block = self._answer
-            await block.finish()
             self._answer = None
-            self.call_after_refresh(self._freeze, block)
-
-    def _freeze(self, block: AnswerBlock) -> None:
-        # A finished block keeps its height, so laying out the transcript after each streamed piece does
-        # not re-render every earlier answer just to measure it. Undone on resize (see on_resize).
-        if block.is_mounted and block.size.height > 0 and block is not self._answer:
-            block.styles.height = block.outer_size.height - block.styles.margin.top - block.styles.margin.bottom
-
-    def on_resize(self) -> None:
-        blocks = [b for b in self.query(AnswerBlock) if b is not self._answer]
-        for block in blocks:
-            block.styles.height = "auto"
-        self.call_after_refresh(self._freeze_all, blocks)
-
-    def _freeze_all(self, blocks: list[AnswerBlock]) -> None:
-        for block in blocks:
-            self._freeze(block)
+            await block.finish()
 
     async def add_markdown(self, text: str, *, classes: str = "answer") -> None:
         await self.end_answer()
