@@ -174,4 +174,4 @@ class AnswerBlock(Widget):
             self._timer.stop()
             self._timer = None
         self.stream.finish()
-        self._show(None)
+        self._show(RENDER_BUDGET_S)  # a backlog is rendered by later redraws, as while streaming

@@ -11,6 +11,7 @@ items may number with a narrower column), the block is rendered whole once it is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -28,6 +29,7 @@ Line = list[Segment]
 Wrap = Callable[["RenderableType"], "RenderableType"]
 _LIST_OPENERS = ("bullet_list_open", "ordered_list_open")
 MIN_PIECE_CHARS = 400
+_ITEM_START = re.compile(r" {0,3}(?:([-*+])|\d{1,9}([.)]))(?:[ \t]|$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,14 @@ class MarkdownStream:
         tail = self.tail
         if not tail.strip():
             return None
-        blocks = [t for t in _parser().parse(tail) if t.level == 0 and t.nesting >= 0]
         open_list = self._open_list()
-        continues = bool(blocks) and open_list is not None and _list_kind(blocks[0]) == open_list
+        # Cheaper than parsing the tail again: after a cut between items, the tail starts with an item.
+        marker = _ITEM_START.match(tail)
+        continues = False
+        if open_list is not None and marker is not None:
+            bullet, number_end = marker.group(1), marker.group(2)
+            kind = f"bullet_list_open{bullet}" if bullet else f"ordered_list_open{number_end}"
+            continues = kind == open_list
         return Piece(tail, continues, None, True)
 
 
