@@ -4,6 +4,7 @@ builds it with the real ChatSession, the live (or demo) health source and the us
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -72,6 +73,11 @@ class AiopsChatApp(App[None]):
         self.post_message(SessionReady())
 
     async def on_session_ready(self, _message: SessionReady) -> None:
+        # Textual, the LLM SDK and pydantic leave hundreds of thousands of long-lived objects behind. A
+        # full collection walked all of them, and while an answer streams (many short-lived render objects)
+        # that happened every second or so for 100-200 ms: the worst key echoes. Freezing what exists now
+        # takes it out of every later collection.
+        gc.freeze()
         await self.chat.session_built()
 
     @property
