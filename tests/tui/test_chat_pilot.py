@@ -275,3 +275,31 @@ async def test_health_panel_groups_findings_and_asks_about_one(make_app: AppFact
         await wait_until(pilot, lambda: app.chat.cancel is None, "the turn to end")
         assert finding.reason in user_messages(script)[-1]
         assert answers(app)[-1].startswith("The backend crashes")
+
+
+async def test_a_long_streamed_answer_shows_what_the_whole_text_shows(make_app: AppFactory) -> None:
+    # While it streams, an answer is rendered in pieces (markdown_stream.py); once done it must read
+    # exactly like the same Markdown rendered in one go. Fed through the transcript in timed chunks, as the
+    # chat screen feeds it, so that redraws happen in between (a scripted model answers too fast for that).
+    text = ("Findings:\n\n" + "".join(f"- pod `web-{i}` restarted **{i} times**, last exit code 137\n"
+                                      for i in range(25))
+            + "\nNext steps:\n\n1. check the memory limit\n2. look at the logs\n\n```\nkubectl logs web-0\n```\n")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for at in range(0, len(text), 97):
+            await transcript(app).add_text(text[at:at + 97])
+            await pilot.pause(0.03)
+        streamed = transcript(app).answer
+        assert streamed is not None
+        await transcript(app).end_answer()
+        assert len(streamed.stream.pieces) > 1  # it was cut into pieces, not rendered whole
+        whole = AnswerBlock(text)
+        await transcript(app).mount(whole)
+        await pilot.pause(0.2)
+
+        def shown(block: AnswerBlock) -> list[str]:
+            return [block.render_line(y).text for y in range(block.size.height)]
+
+        assert shown(streamed) == shown(whole)
+        assert "• pod web-24 restarted 24 times, last exit code 137" in [line.strip() for line in shown(streamed)]
