@@ -86,7 +86,7 @@ class Executor:
         if not approval.approved:
             return CommandResult(argv_t, verdict, executed=False, approver=approval.approver,
                                  error=f"not approved: {approval.note or verdict.reason}")
-        # Re-check the exact argv about to run: a caller holding a mutable list cannot change it after approval.
+        # Judge again what is about to run: a manifest under -f may have been edited while a person decided.
         final = self.check(argv_t, stdin)
         if final.decision is Decision.DENY or final != verdict:
             self._record("decision", argv_t, final, request, approver="policy", approved=False)
@@ -104,7 +104,7 @@ class Executor:
             return ApprovalResult(False, "none", "this write needs approval and no approver is attached")
         return asker(verdict, argv)
 
-    def pinned(self, argv: Sequence[str]) -> list[str]:
+    def pinned(self, argv: Sequence[str], verdict: Verdict | None = None) -> list[str]:
         """The argv that actually runs: the binary resolved, the session's context and the namespace the
         policy judged put first. The namespace comes from the policy's own parse, never from re-reading
         the tokens here: a token the policy read as another flag's value (`--template -nkube-system`)
@@ -112,7 +112,7 @@ class Executor:
         binary, rest = argv[0], list(argv[1:])
         if binary not in ("kubectl", "helm"):
             return [self.cfg.kube.minikube, *rest]
-        namespace = self.check(argv).namespace or self.target.namespace
+        namespace = (verdict or self.check(argv)).namespace or self.target.namespace
         context_flag = "--context" if binary == "kubectl" else "--kube-context"
         pins = [context_flag, self.target.context] if self.target.context else []
         pins += ["--namespace", namespace]
@@ -129,7 +129,7 @@ class Executor:
 
     def _spawn(self, argv: tuple[str, ...], verdict: Verdict, request: str, approver: str,
                stdin: str | None, timeout: float | None) -> CommandResult:
-        pinned = self.pinned(argv)
+        pinned = self.pinned(argv, verdict)
         exe = shutil.which(pinned[0], path=self.cfg.runtime.path)
         if exe is None:
             hint = f"install {argv[0]} or set [kube] {argv[0]} in the config to its path"
