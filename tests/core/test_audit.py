@@ -133,3 +133,15 @@ def test_two_torn_lines_in_one_second_keep_both_fragments(tmp_path: Path) -> Non
     kept = sorted(p.read_bytes() for p in tmp_path.glob("audit.jsonl.torn-*"))
     assert kept == [b'{"seq":2,"one', b'{"seq":2,"two']
     assert log.verify().ok and log.verify().entries == 3
+
+
+def test_an_append_cut_before_its_head_write_is_not_called_tampering(tmp_path: Path) -> None:
+    log = _log_with(tmp_path, 3)
+    head = log.head_path.read_text()
+    log.record({"event": "decision"})
+    log.head_path.write_text(head)  # the state a crash between the line's fsync and the head write leaves
+    report = log.verify()
+    assert report.ok and report.entries == 4 and "one entry behind" in report.problems[0]
+    lines = _lines(log)
+    log.path.write_bytes(b"".join(lines[:2]))  # but a log shorter than its head is still caught
+    assert not log.verify().ok
