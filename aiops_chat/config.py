@@ -62,6 +62,7 @@ class PolicyConfig:
     helm_repos: tuple[str, ...] = ()
     workdir: str = ""
     allow_minikube: bool = True
+    auto_max_replicas: int = 10
 
 
 @dataclass(frozen=True)
@@ -346,6 +347,7 @@ def _check_values(cfg: Config, source: str) -> None:
         ("agent.max_steps", cfg.agent.max_steps),
         ("agent.output_token_budget", cfg.agent.output_token_budget),
         ("executor.max_output_bytes", cfg.executor.max_output_bytes),
+        ("policy.auto_max_replicas", cfg.policy.auto_max_replicas),
         ("workflow.cpus", cfg.workflow.cpus),
         ("workflow.memory", cfg.workflow.memory),
     ):

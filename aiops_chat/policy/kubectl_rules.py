@@ -136,9 +136,10 @@ def _write(parsed: Parsed, ctx: PolicyContext, *, risk: Risk = Risk.WRITE, names
 
 def _scale(parsed: Parsed, ctx: PolicyContext) -> Action:
     replicas = parsed.last("replicas")
-    # Scaling to zero takes the workload down: never auto-approved.
+    # Scaling to zero takes the workload down, and a large count can starve the cluster: neither is
+    # approved without a person.
     low_risk = _named(resources(parsed.positionals), parsed) and replicas is not None and replicas.isdigit() \
-        and int(replicas) > 0
+        and 0 < int(replicas) <= ctx.auto_max_replicas
     return _write(parsed, ctx, auto_ok=low_risk)
 
 

@@ -53,4 +53,5 @@ def policy_context_for(cfg: Config, context: str | None, namespace: str | None) 
         workdir=workdir.resolve(),
         helm_repos=frozenset(policy.helm_repos),
         extra_binaries=frozenset({"minikube"}) if policy.allow_minikube else frozenset(),
+        auto_max_replicas=policy.auto_max_replicas,
     )

@@ -43,6 +43,7 @@ class PolicyContext:
     workdir: Path
     helm_repos: frozenset[str] = frozenset()
     extra_binaries: frozenset[str] = field(default_factory=lambda: frozenset({"minikube"}))
+    auto_max_replicas: int = 10  # the AUTO tier approves `scale` alone only up to this many replicas
 
 
 @dataclass(frozen=True)
