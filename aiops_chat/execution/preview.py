@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 _KUBECTL_MANIFEST_VERBS = {"apply", "create", "replace"}
-_KUBECTL_DRY_RUN_VERBS = {"scale", "set", "label", "annotate", "patch", "rollout", "delete", "autoscale",
+_KUBECTL_DRY_RUN_VERBS = {"set", "label", "annotate", "patch", "rollout", "delete", "autoscale",
                           "cordon", "uncordon", "taint", "expose", "create", "apply", "replace"}
 _KUBECTL_NO_YAML = {"delete", "cordon", "uncordon", "rollout"}
 _HELM_DRY_RUN_VERBS = {"install", "upgrade", "uninstall", "rollback"}
@@ -23,6 +23,8 @@ def preview_argv(argv: Sequence[str]) -> list[str] | None:
     binary, words = argv[0], [a for a in argv[1:] if not a.startswith("-")]
     verb = words[0] if words else ""
     if binary == "kubectl":
+        if verb == "scale":
+            return _scale_preview(argv)
         if verb in _KUBECTL_MANIFEST_VERBS and ("-f" in argv or any(a.startswith(("--filename", "-f=")) for a in argv)):
             return ["kubectl", "diff", *_manifest_flags(argv)]
         if verb in _KUBECTL_DRY_RUN_VERBS:
@@ -32,6 +34,21 @@ def preview_argv(argv: Sequence[str]) -> list[str] | None:
     if binary == "helm" and verb in _HELM_DRY_RUN_VERBS:
         return [*argv, "--dry-run"]
     return None
+
+
+def _scale_preview(argv: Sequence[str]) -> list[str] | None:
+    """`kubectl scale -o yaml` prints the object it read before scaling, so the dry run of the same change
+    as a patch of spec.replicas is what shows the count a person is asked to approve."""
+    from aiops_chat.policy.targets import single_target
+
+    target = single_target(argv)
+    replicas = [a.split("=", 1)[1] for a in argv if a.startswith("--replicas=")]
+    replicas += [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--replicas"]
+    if target is None or len(replicas) != 1 or not replicas[0].isdigit():
+        return None
+    kind, name = target
+    return ["kubectl", "patch", f"{kind}/{name}", "--type=merge", "-p", f'{{"spec":{{"replicas":{int(replicas[0])}}}}}',
+            "--dry-run=server", "-o", "yaml"]
 
 
 def _manifest_flags(argv: Sequence[str]) -> list[str]:

@@ -12,6 +12,24 @@ _NODE_VERBS = frozenset({"drain", "cordon", "uncordon"})  # their first word is 
 _TREES = {"kubectl": (kubectl_tree.ROOT, kubectl_tree.GLOBAL_FLAGS), "helm": (helm_tree.ROOT, helm_tree.GLOBAL_FLAGS)}
 
 
+def single_target(argv: Sequence[str]) -> tuple[str, str] | None:
+    """(kind, name) when a kubectl command names exactly one object, `x/y` or `x y`; else None."""
+    tree = _TREES.get(argv[0]) if argv else None
+    if tree is None or argv[0] != "kubectl":
+        return None
+    try:
+        parsed = parse(list(argv[1:]), *tree)
+    except Refusal:
+        return None
+    words = parsed.positionals
+    if len(words) == 1 and words[0].count("/") == 1 and all(words[0].split("/")):
+        kind, name = words[0].split("/")
+        return kind, name
+    if len(words) == 2 and "/" not in words[0] + words[1]:
+        return words[0], words[1]
+    return None
+
+
 def named_objects(argv: Sequence[str]) -> tuple[str, list[str]]:
     """(the command path, e.g. "delete", and the names it acts on, without kinds); ("", []) if unparsable.
 

@@ -257,8 +257,14 @@ def test_preview_is_never_a_write() -> None:
     from aiops_chat.execution.preview import preview_argv
 
     assert preview_argv(["kubectl", "delete", "configmap", "keepme", "--"]) is None
-    assert preview_argv(["kubectl", "scale", "deploy/web", "--replicas=2"]) == [
-        "kubectl", "scale", "deploy/web", "--replicas=2", "--dry-run=server", "-o", "yaml"]
+    # `kubectl scale -o yaml` prints the object as read before the change, so scale is previewed as a patch.
+    patch = ["kubectl", "patch", "deploy/web", "--type=merge", "-p", '{"spec":{"replicas":2}}', "--dry-run=server",
+             "-o", "yaml"]
+    assert preview_argv(["kubectl", "scale", "deploy/web", "--replicas=2"]) == patch
+    assert preview_argv(["kubectl", "scale", "deploy", "web", "--replicas", "2"]) == patch
+    assert preview_argv(["kubectl", "scale", "deploy", "--all", "--replicas=2"]) is None
+    assert preview_argv(["kubectl", "set", "image", "deploy/web", "web=nginx:2"]) == [
+        "kubectl", "set", "image", "deploy/web", "web=nginx:2", "--dry-run=server", "-o", "yaml"]
     assert preview_argv(["kubectl", "apply", "-f", "app.yaml"]) == ["kubectl", "diff", "-f", "app.yaml"]
 
 
