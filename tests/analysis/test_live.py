@@ -142,3 +142,39 @@ def _deployment(name: str, *, usage: str, requests: dict[str, str], limits: dict
                  "template": {"metadata": {"labels": {"app": name}, "annotations": {"aiops.test/usage": usage}},
                               "spec": {"containers": [{"name": "app", "image": "busybox:1.36", "resources": resources}]}}},
     }
+
+
+def test_quota_refusing_a_deployments_pod_is_one_critical_group(kube_cluster: Any, kube_namespace: str,
+                                                                 tmp_path: Path) -> None:
+    quota = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "pod-cap"},
+             "spec": {"hard": {"pods": "1"}}}
+    kube_cluster.kubectl("apply", "-n", kube_namespace, "-f", "-", input=json.dumps(quota))
+    # The quota controller fills in status.used before admission counts against it; wait so both pods
+    # are not admitted in the gap.
+    wait_until(lambda: kube_cluster.kubectl("get", "resourcequota", "pod-cap", "-n", kube_namespace,
+                                            "-o", "jsonpath={.status.used.pods}").stdout,
+               lambda used: used == "0", timeout=60, what="the quota's usage to be computed")
+    web = _deployment("web", usage="cpu=5m,memory=20Mi", requests={"cpu": "10m", "memory": "16Mi"})
+    web["spec"]["replicas"] = 2
+    kube_cluster.kubectl("apply", "-n", kube_namespace, "-f", "-", input=json.dumps(web))
+
+    def refusals() -> str:
+        return kube_cluster.kubectl("get", "events", "-n", kube_namespace, "--field-selector",
+                                    "reason=FailedCreate,involvedObject.kind=ReplicaSet",
+                                    "-o", "jsonpath={.items[*].message}").stdout
+
+    wait_until(refusals, lambda text: "exceeded quota: pod-cap" in text, timeout=90,
+               what="the controller-manager to refuse the second pod")
+    cfg = _cfg(kube_cluster.kubeconfig, tmp_path)
+    findings = wait_until(lambda: analyze_objects(load_live(cfg, namespace=kube_namespace)),
+                          lambda fs: {"QuotaExceeded", "ReplicaFailure"} <= {f.reason for f in fs}, timeout=60,
+                          what="the quota finding and the Deployment's ReplicaFailure condition")
+    quota_finding = next(f for f in findings if f.kind == "ResourceQuota")
+    assert (quota_finding.name, str(quota_finding.severity)) == ("pod-cap", "critical")
+    assert "Deployment/web" in quota_finding.message
+    assert "pods: used 1 / hard 1 (100%)" in quota_finding.evidence
+    assert f"kubectl describe resourcequota pod-cap -n {kube_namespace}" in quota_finding.suggestions
+    # The ReplicaSet's (and Deployment's) refusal reads in the quota's group, not a second one.
+    refused = [f for f in findings if f.kind in ("ReplicaSet", "Deployment") and "quota" in f.message]
+    assert refused and {f.parent for f in refused} == {"ResourceQuota/pod-cap"}
+    assert {f.group_key[1] for f in findings if f.severity.rank >= 1} == {"ResourceQuota/pod-cap"}

@@ -114,3 +114,25 @@ def test_compact_findings_is_grouped_capped_and_holds_no_raw_yaml() -> None:
     capped = compact_findings([_f(f"p{i}", "Evicted") for i in range(30)], limit=5)
     assert "(25 more groups omitted)" in capped
     assert compact_findings([]) == "No problems found."
+
+
+def test_a_quota_refusal_is_one_group_rooted_at_the_quota() -> None:
+    refusal = ('pods "web-5f-x" is forbidden: exceeded quota: pod-cap, requested: pods=1, used: pods=1, '
+               'limited: pods=1')
+    owned = [{"kind": "Deployment", "name": "web", "controller": True}]
+    objects = [
+        {"kind": "ResourceQuota", "metadata": {"name": "pod-cap", "namespace": "app"},
+         "status": {"hard": {"pods": "1"}, "used": {"pods": "1"}}},
+        {"kind": "Deployment", "metadata": {"name": "web", "namespace": "app"}, "spec": {"replicas": 2},
+         "status": {"availableReplicas": 1, "conditions": [
+             {"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate", "message": refusal}]}},
+        {"kind": "ReplicaSet", "metadata": {"name": "web-5f", "namespace": "app", "ownerReferences": owned},
+         "spec": {"replicas": 2}, "status": {"replicas": 1}},
+        {"kind": "Event", "metadata": {"name": "e", "namespace": "app"}, "type": "Warning", "reason": "FailedCreate",
+         "count": 6, "involvedObject": {"kind": "ReplicaSet", "name": "web-5f", "namespace": "app"},
+         "message": f"Error creating: {refusal}"},
+    ]
+    groups = group_findings(analyze_objects(objects))
+    assert [(g.root, g.severity) for g in groups] == [("ResourceQuota/pod-cap", Severity.CRITICAL)]
+    assert [(f.kind, f.reason) for f in groups[0].findings] == [
+        ("ResourceQuota", "QuotaExceeded"), ("Deployment", "ReplicaFailure"), ("ReplicaSet", "FailedCreate")]

@@ -22,6 +22,7 @@ from aiops_chat.analysis.analyzers import (
     pv,
     pvc,
     replicaset,
+    resourcequota,
     service,
     statefulset,
     storageclass,
@@ -45,6 +46,7 @@ ANALYZERS: dict[str, Analyzer] = {
     node.NAME: node.analyze,
     hpa.NAME: hpa.analyze,
     pdb.NAME: pdb.analyze,
+    resourcequota.NAME: resourcequota.analyze,
     networkpolicy.NAME: networkpolicy.analyze,
     webhook.NAME: webhook.analyze,
     helm.NAME: helm.analyze,
@@ -62,6 +64,7 @@ ALIASES: dict[str, str] = {
     "pvc": pvc.NAME, "pv": pv.NAME, "hpa": hpa.NAME, "pdb": pdb.NAME, "helm": helm.NAME, "netpol": networkpolicy.NAME,
     "sc": storageclass.NAME, "rs": replicaset.NAME, "sts": statefulset.NAME, "ds": daemonset.NAME,
     "deploy": deployment.NAME, "svc": service.NAME, "ing": ingress.NAME, "events": event.NAME,
+    "quota": resourcequota.NAME,
     "validatingwebhookconfiguration": webhook.NAME, "mutatingwebhookconfiguration": webhook.NAME,
 }
 

@@ -21,7 +21,7 @@ RESOURCE = {
     "HorizontalPodAutoscaler": "hpa", "PodDisruptionBudget": "pdb", "NetworkPolicy": "networkpolicy",
     "ValidatingWebhookConfiguration": "validatingwebhookconfiguration",
     "MutatingWebhookConfiguration": "mutatingwebhookconfiguration", "ConfigMap": "configmap",
-    "Secret": "secret", "IngressClass": "ingressclass",
+    "Secret": "secret", "IngressClass": "ingressclass", "ResourceQuota": "resourcequota",
 }
 
 

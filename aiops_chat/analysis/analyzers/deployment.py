@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aiops_chat.analysis.analyzers.base import describe, kubectl, make
+from aiops_chat.analysis.analyzers.resourcequota import blocking_quota
 from aiops_chat.analysis.findings import Finding, Severity
 from aiops_chat.analysis.inventory import Inventory, conditions_of, name_of, namespace_of, spec_of, status_of
 
@@ -34,7 +35,7 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
             yield make(NAME, dep, "Deployment", Severity.CRITICAL, "ReplicaFailure",
                        f"The Deployment cannot create its pods: {failure.get('message', '')}",
                        [f"condition ReplicaFailure=True: {failure.get('reason', '')}: {failure.get('message', '')}",
-                        f"status: {replicas}"], suggestions)
+                        f"status: {replicas}"], suggestions, blocking_quota(inv, ns, str(failure.get("message") or "")))
         elif available < desired:
             # A rollout in progress is not yet a problem unless nothing at all is serving.
             severity = Severity.CRITICAL if available == 0 else Severity.WARNING

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aiops_chat.analysis.analyzers.base import events_cmd, latest_events
+from aiops_chat.analysis.analyzers.resourcequota import blocking_quota
 from aiops_chat.analysis.findings import Finding, Severity
 from aiops_chat.analysis.inventory import Inventory, Obj, namespace_of
 
@@ -34,5 +35,13 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
             reason=reasons[-1] if len(reasons) == 1 else "RecurringWarnings",
             message=f"{total} Warning events ({', '.join(reasons)}) about this {kind}.",
             evidence=tuple(latest_events(events, 3)), suggestions=(events_cmd(kind, name, ns or None),),
-            parent=inv.root_of(target) if target is not None else None,
+            parent=_quota_of(inv, ns, events) or (inv.root_of(target) if target is not None else None),
         )
+
+
+def _quota_of(inv: Inventory, ns: str, events: list[Obj]) -> str | None:
+    """The quota the newest refusal names, so a Job's refused pods read in the quota's group."""
+    for ev in reversed(events):
+        if ev.get("reason") == "FailedCreate" and (quota := blocking_quota(inv, ns, str(ev.get("message") or ""))):
+            return quota
+    return None

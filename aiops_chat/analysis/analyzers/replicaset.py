@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aiops_chat.analysis.analyzers.base import describe, first_sentence, kubectl, latest_events, make
+from aiops_chat.analysis.analyzers.resourcequota import blocking_quota
 from aiops_chat.analysis.findings import Finding, Severity
 from aiops_chat.analysis.inventory import Inventory, conditions_of, name_of, namespace_of, spec_of
 
@@ -26,6 +27,8 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
             evidence.append(f"condition ReplicaFailure=True: {failure.get('reason', '')}: {message}")
         evidence += latest_events(events, 2)
         more = [kubectl("describe", "resourcequota", namespace=ns)] if "quota" in message else []
+        # A quota's refusal reads in the quota's group: it is the root cause, the ReplicaSet its symptom.
         yield make(NAME, rs, "ReplicaSet", Severity.CRITICAL, "FailedCreate",
                    f"The ReplicaSet cannot create pods: {first_sentence(message, 200)}",
-                   evidence, [describe("ReplicaSet", name, ns), *more], inv.root_of(rs))
+                   evidence, [describe("ReplicaSet", name, ns), *more],
+                   blocking_quota(inv, ns, message) or inv.root_of(rs))

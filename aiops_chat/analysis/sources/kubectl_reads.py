@@ -30,7 +30,7 @@ NAMESPACED: dict[str, str] = {
     "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob", "services": "Service",
     "endpoints": "Endpoints", "persistentvolumeclaims": "PersistentVolumeClaim", "ingresses": "Ingress",
     "horizontalpodautoscalers": "HorizontalPodAutoscaler", "poddisruptionbudgets": "PodDisruptionBudget",
-    "networkpolicies": "NetworkPolicy", "events": "Event",
+    "networkpolicies": "NetworkPolicy", "resourcequotas": "ResourceQuota", "events": "Event",
 }
 CLUSTER: dict[str, str] = {"nodes": "Node"}
 # JSON of a few thousand objects is large; the executor's usual cap (sized for a model) would cut it.

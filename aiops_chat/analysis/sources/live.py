@@ -56,6 +56,8 @@ KINDS: tuple[KindSpec, ...] = (
              subject_only=True),
     KindSpec("PodDisruptionBudget", "policy", ("v1", "v1beta1"), "poddisruptionbudgets", subject_only=True),
     KindSpec("NetworkPolicy", "networking.k8s.io", ("v1",), "networkpolicies", subject_only=True),
+    # Not label-filtered: other analyzers look quotas up by the name a refusal message gives.
+    KindSpec("ResourceQuota", "", ("v1",), "resourcequotas"),
     KindSpec("ValidatingWebhookConfiguration", "admissionregistration.k8s.io", ("v1", "v1beta1"),
              "validatingwebhookconfigurations", namespaced=False),
     KindSpec("MutatingWebhookConfiguration", "admissionregistration.k8s.io", ("v1", "v1beta1"),
