@@ -37,7 +37,7 @@ def _analyze(inv: Inventory, svc: Obj, selector: Mapping[str, str]) -> Iterator[
     sel = format_selector(selector)
     pods = inv.pods_matching(ns, selector) if inv.has("Pod") else None
     ep = inv.get("Endpoints", ns, name) if inv.has("Endpoints") else None
-    ready, not_ready = _addresses(ep) if ep is not None else (None, [])
+    ready, not_ready = endpoint_addresses(ep) if ep is not None else (None, [])
     check_eps = [kubectl("get", "endpoints", name, namespace=ns)]
     if pods is not None and not pods:
         yield make(NAME, svc, "Service", Severity.CRITICAL, "SelectorMatchesNothing",
@@ -72,7 +72,8 @@ def _common_root(inv: Inventory, pods: list[Obj]) -> str | None:
     return roots.pop() if len(roots) == 1 else None
 
 
-def _addresses(ep: Obj) -> tuple[int, list[str]]:
+def endpoint_addresses(ep: Obj) -> tuple[int, list[str]]:
+    """An Endpoints object's ready address count and the names of its not-ready ones."""
     ready = 0
     not_ready: list[str] = []
     for subset in ep.get("subsets") or ():
