@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 # The same kinds kube_gateway lists (sources/live.py KINDS), as kubectl names them on a 1.20 server.
 KUBECTL_KINDS = ("pods,events,services,endpoints,persistentvolumeclaims,nodes,persistentvolumes,secrets,configmaps,"
                  "deployments,replicasets,statefulsets,daemonsets,jobs,cronjobs,ingresses,ingressclasses,"
-                 "storageclasses,horizontalpodautoscalers,poddisruptionbudgets,networkpolicies,"
+                 "storageclasses,horizontalpodautoscalers,poddisruptionbudgets,networkpolicies,resourcequotas,"
                  "validatingwebhookconfigurations,mutatingwebhookconfigurations")
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from aiops_chat.agent.offline import looks_like_write, plan_request
+from aiops_chat.analysis.sources.kubectl_reads import NAMESPACED
 
-ANALYZE = ("kubectl get pods,deployments,replicasets,statefulsets,daemonsets,jobs,cronjobs,services,endpoints,"
-           "persistentvolumeclaims,ingresses,horizontalpodautoscalers,poddisruptionbudgets,networkpolicies,events "
-           "-o json")
+# What analyze_cluster lists: every kind the analyzers read, in one kubectl call.
+ANALYZE = f"kubectl get {','.join(NAMESPACED)} -o json"
 
 CASES: list[tuple[str, list[str], bool]] = [
     ("scale taskflow-backend to 2 replicas", ["kubectl scale deployment/taskflow-backend --replicas=2"], False),
