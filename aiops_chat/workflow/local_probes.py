@@ -5,7 +5,8 @@ helm, minikube) and would refuse docker and kubectl-ai outright. The doctor stil
 are installed and whether the TaskFlow images exist. Every probe here is a fixed argv (the only variable
 part is an image name, checked against a strict pattern and passed as one argument), reads local state
 only, runs without a shell, with the same minimal environment as the executor and a short timeout, and
-never touches the cluster. Nothing else in aiops-chat starts a process outside the executor.
+never touches the cluster. The only other process started outside the executor is the kubectl-ai
+fallback (aiops_chat/agent/kubectl_ai.py), for the reasons given there.
 """
 
 from __future__ import annotations
