@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -311,8 +310,6 @@ def _coerce(value: Any, hint: Any, *, source: str, key: str) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{source}: key '{key}' expected an array of strings, got {value!r}")
         return tuple(value)
-    if origin in (typing.Union, types.UnionType):
-        return value
     raise ConfigError(f"{source}: key '{key}' has an unsupported type")  # pragma: no cover - programming error
 
 
