@@ -107,16 +107,3 @@ def _streaming(llm: LLMClient) -> ProbeCheck:
     usage = "with usage" if not completion.usage.estimated else "without usage (tokens are estimated)"
     return ProbeCheck("streaming", "ok", f"{len(pieces)} pieces streamed, {usage}")
 
-
-def format_probe(checks: list[ProbeCheck]) -> str:
-    marks = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
-    lines = []
-    for c in checks:
-        lines.append(f"[{marks.get(c.status, c.status)}] llm {c.name}: {c.detail}")
-        if c.fix:
-            lines.append(f"       change: {c.fix}")
-    return "\n".join(lines)
-
-
-def probe_failed(checks: list[ProbeCheck]) -> bool:
-    return any(c.status == "fail" for c in checks)
