@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aiops_chat.config import Config, load_config, masked, parse_config_text
+from aiops_chat.config import Config, ProjectFile, load_config, masked, parse_config_text, trust_store
 from aiops_chat.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,17 +60,25 @@ def test_defaults_without_any_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_search_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Changed with the trust model (issue 9 item 1): ./aiops.toml no longer wins wholesale; once trusted it
+    # is layered over the user's file, and --config / $AIOPS_CONFIG are the only file read.
     monkeypatch.chdir(tmp_path)
     xdg = tmp_path / "xdg" / "aiops"
     xdg.mkdir(parents=True)
-    (xdg / "config.toml").write_text('[llm]\nmodel = "from-xdg"\n')
+    (xdg / "config.toml").write_text('[llm]\nmodel = "from-xdg"\ntemperature = 0.5\n')
     env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
     assert load_config(None, environ=env).llm.model == "from-xdg"
     (tmp_path / "aiops.toml").write_text('[llm]\nmodel = "from-cwd"\n')
-    assert load_config(None, environ=env).llm.model == "from-cwd"
+    assert load_config(None, environ=env, notify=lambda _text: None).llm.model == "from-xdg"  # not trusted yet
+    project = ProjectFile.read(tmp_path / "aiops.toml")
+    trust_store(env).trust(project.path, project.sha256)
+    layered = load_config(None, environ=env)
+    assert (layered.llm.model, layered.llm.temperature) == ("from-cwd", 0.5)
+    assert layered.files == (str(xdg / "config.toml"), str(project.path))
     named = tmp_path / "named.toml"
     named.write_text('[llm]\nmodel = "from-env"\n')
-    assert load_config(None, environ={**env, "AIOPS_CONFIG": str(named)}).llm.model == "from-env"
+    only = load_config(None, environ={**env, "AIOPS_CONFIG": str(named)})
+    assert (only.llm.model, only.llm.temperature, only.files) == ("from-env", 0.0, (str(named),))
     flag = tmp_path / "flag.toml"
     flag.write_text('[llm]\nmodel = "from-flag"\n')
     assert load_config(str(flag), environ={**env, "AIOPS_CONFIG": str(named)}).llm.model == "from-flag"
