@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from aiops_chat.cli.main import main
-from aiops_chat.config import load_config, runtime_from_environ, trust_store
-from aiops_chat.config.load import ProjectFile
+from aiops_chat.config import load_config, runtime_from_environ
 from aiops_chat.errors import ConfigError
 from aiops_chat.policy import Decision, Tier, evaluate, policy_context_for
 from tests.llm.openai_wire import ScriptedModel, serve
@@ -46,10 +45,14 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def env_for(repo: Path, **extra: str) -> dict[str, str]:
-    return {"HOME": str(repo.parent / "home"), "PATH": "/usr/bin:/bin", **extra}
+    # PYTHONPATH passes through so the CLI subprocess runs the code under test, whichever checkout that is.
+    inherited = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
+    return {"HOME": str(repo.parent / "home"), "PATH": "/usr/bin:/bin", **inherited, **extra}
 
 
 def trust(repo: Path, env: dict[str, str]) -> None:
+    from aiops_chat.config import ProjectFile, trust_store
+
     project = ProjectFile.read(repo / "aiops.toml")
     trust_store(env).trust(project.path, project.sha256)
 
@@ -354,6 +357,8 @@ def test_a_damaged_trust_list_trusts_nothing_and_says_so(repo: Path) -> None:
 
 def test_a_relative_xdg_config_home_cannot_point_into_the_repo(repo: Path) -> None:
     """A repository cannot ship its own trusted.json by way of a relative $XDG_CONFIG_HOME."""
+    from aiops_chat.config import ProjectFile
+
     (repo / "aiops.toml").write_text('[audit]\nenabled = true\n[llm]\nmodel = "repo"\n')
     project = ProjectFile.read(repo / "aiops.toml")
     (repo / "cfg" / "aiops").mkdir(parents=True)
