@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -73,6 +72,8 @@ class TrustStore:
         return True
 
     def _write(self, entries: dict[str, str]) -> None:
+        import tempfile  # only `aiops config trust` writes; keep it off every command's start-up
+
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         text = json.dumps({"version": FORMAT_VERSION, "files": dict(sorted(entries.items()))}, indent=2) + "\n"
         # Write aside and rename: a crash never leaves a half-written list (which would trust nothing).
