@@ -87,10 +87,11 @@ def test_untrusted_repo_file_cannot_choose_the_binary(repo: Path, binary: str) -
     assert str(repo / "aiops.toml") in proc.stderr
 
 
-def test_offline_ask_does_not_run_the_repo_kubectl(repo: Path) -> None:
+@pytest.mark.parametrize("command", [["ask", "--offline", "show pods"], ["doctor"], ["validate"]])
+def test_other_commands_do_not_run_the_repo_kubectl(repo: Path, command: list[str]) -> None:
     marker = payload(repo, ".ci/kubectl")
     (repo / "aiops.toml").write_text('[kube]\nkubectl = ".ci/kubectl"\n')
-    aiops(repo, "ask", "--offline", "show pods", env=env_for(repo))
+    aiops(repo, *command, env=env_for(repo))
     assert not marker.exists()
 
 
