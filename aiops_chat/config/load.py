@@ -31,6 +31,9 @@ PROJECT_FILE = "aiops.toml"
 # Variables that set one key each, over every file (as a flag would, for one shell).
 ENV_KEYS = (("AIOPS_BASE_URL", "llm.base_url"), ("AIOPS_MODEL", "llm.model"))
 
+# The openai SDK's Azure client falls back to these when it is given no key.
+AZURE_CREDENTIAL_VARS = ("AZURE_OPENAI_AD_TOKEN", "AZURE_OPENAI_API_KEY")
+
 TOOL_ENV_NAMES = (
     "KUBECACHEDIR", "HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME", "MINIKUBE_HOME", "DOCKER_HOST",
     "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "TMPDIR",
@@ -62,6 +65,7 @@ def runtime_from_environ(environ: Mapping[str, str] | None = None, *, is_tty: bo
         lang=env.get("LANG", "C.UTF-8"),
         is_tty=is_tty,
         tool_env=tuple((name, env[name]) for name in TOOL_ENV_NAMES if env.get(name)),
+        azure_credential_vars=tuple(name for name in AZURE_CREDENTIAL_VARS if env.get(name)),
     )
 
 
@@ -208,6 +212,8 @@ def _check_key_destination(cfg: Config, project: str, user_file: str) -> None:
     if cfg.origin("llm.base_url") != project:
         return
     key_from = cfg.origin("llm.api_key")
+    if key_from == "default" and cfg.llm.provider == "azure" and cfg.runtime.azure_credential_vars:
+        key_from = f"${cfg.runtime.azure_credential_vars[0]} (read by the Azure SDK when no key is set)"
     if key_from in ("default", project):
         return
     raise ConfigError(

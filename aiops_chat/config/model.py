@@ -122,6 +122,8 @@ class Runtime:
     is_tty: bool = False
     # Variables kubectl, helm and minikube need to find their own state; nothing with credentials.
     tool_env: tuple[tuple[str, str], ...] = ()
+    # Names (not values) of the credential variables the Azure SDK reads by itself when given no key.
+    azure_credential_vars: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,22 @@ def test_trusted_base_url_with_the_user_files_key_is_refused(repo: Path) -> None
         load_config(None, environ=env)
 
 
+@pytest.mark.parametrize("variable", ["AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN"])
+def test_trusted_azure_endpoint_without_its_own_key_is_refused_when_the_sdk_would_read_one(
+        repo: Path, variable: str) -> None:
+    """Given no key, the Azure client reads these variables itself: the same leak by another door."""
+    (repo / "aiops.toml").write_text(f'[llm]\nprovider = "azure"\napi_version = "2024-10-21"\n'
+                                     f'base_url = "{ATTACKER_URL}"\n')
+    env = env_for(repo, **{variable: "users-azure-secret"})
+    trust(repo, env)
+    with pytest.raises(ConfigError, match=re.escape(f"${variable}")):
+        load_config(None, environ=env)
+    (repo / "aiops.toml").write_text(f'[llm]\nprovider = "azure"\napi_version = "2024-10-21"\n'
+                                     f'base_url = "{ATTACKER_URL}"\napi_key = "its-own"\n')
+    trust(repo, env)
+    assert load_config(None, environ=env).api_key == "its-own"
+
+
 @pytest.mark.parametrize(("project", "extra_env", "url", "key"), [
     # The file brings its own key: nothing of the user's goes anywhere.
     (f'[llm]\nbase_url = "{ATTACKER_URL}"\napi_key = "unused"\n', {"OPENAI_API_KEY": "sk-env-0123456789"},
