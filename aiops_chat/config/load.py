@@ -141,7 +141,7 @@ def check_project_file(project: ProjectFile, environ: Mapping[str, str] | None =
     """Raise ConfigError if the file would be refused once trusted (as `load_config` would use it)."""
     env = os.environ if environ is None else environ
     user = user_config_file(env)
-    layers = [_explicit_layer(user, "your config")] if user.is_file() else []
+    layers = [_file_layer(user, "your config")] if user.is_file() else []
     layer = project.layer()
     merge_layers([*layers, layer, *_env_layers(env)], runtime=runtime_from_environ(env), user_file=str(user))
     return layer
@@ -174,13 +174,13 @@ def merge_layers(layers: list[Layer], *, runtime: Runtime, user_file: str) -> Co
 
 def _file_layers(path: str | None, env: Mapping[str, str], notify: Callable[[str], None]) -> list[Layer]:
     if path:
-        return [_explicit_layer(Path(path).expanduser(), "given with --config")]
+        return [_file_layer(Path(path).expanduser(), "given with --config")]
     if env.get("AIOPS_CONFIG"):
-        return [_explicit_layer(Path(env["AIOPS_CONFIG"]).expanduser(), "named by $AIOPS_CONFIG")]
+        return [_file_layer(Path(env["AIOPS_CONFIG"]).expanduser(), "named by $AIOPS_CONFIG")]
     layers = []
     user = user_config_file(env)
     if user.is_file():
-        layers.append(_explicit_layer(user, "your config"))
+        layers.append(_file_layer(user, "your config"))
     local = Path(PROJECT_FILE)
     if local.is_file() and local.resolve() != user.resolve():
         project = ProjectFile.read(local)
@@ -194,7 +194,7 @@ def _file_layers(path: str | None, env: Mapping[str, str], notify: Callable[[str
     return layers
 
 
-def _explicit_layer(path: Path, how: str) -> Layer:
+def _file_layer(path: Path, how: str) -> Layer:
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found ({how})")
     return parse_layer(_decode(path.read_bytes(), str(path)), source=str(path))
