@@ -145,6 +145,17 @@ def test_config_check_cli_reports_file_and_key() -> None:
     assert "bad configuration" in proc.stderr and "llm.modle" in proc.stderr and "unknown_key.toml" in proc.stderr
 
 
+@pytest.fixture
+def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty home and current directory, and none of the variables that choose config or model."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name in ("AIOPS_CONFIG", "AIOPS_MODEL", "AIOPS_BASE_URL", "XDG_CONFIG_HOME", "OPENAI_API_KEY",
+                 "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
 # --- the environment and flags (issue 13 item 11) ----------------------------------------------------------
 
 def test_model_and_base_url_from_the_environment_without_a_file(tmp_path: Path,
@@ -211,14 +222,10 @@ def test_config_show_names_the_origin_of_every_key(tmp_path: Path, monkeypatch: 
     ["-o", "json", "config", "--model", "m1", "show"],
     ["config", "show", "--output", "json", "--model=m1"],
 ])
-def test_config_show_takes_global_flags_anywhere(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_config_show_takes_global_flags_anywhere(argv: list[str], cli_home: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     from aiops_chat.cli.main import main
 
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("AIOPS_CONFIG", raising=False)
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["llm"]["model"] == "m1"
 
@@ -231,13 +238,10 @@ def test_config_show_takes_global_flags_anywhere(argv: list[str], tmp_path: Path
     ["--context", "dev", "policy", "check", "--context", "prod-eu", "-o", "json", "--",
      "kubectl", "scale", "deploy/x", "--replicas=2"],  # after the command wins, as in kubectl
 ])
-def test_policy_check_takes_global_flags_anywhere(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_policy_check_takes_global_flags_anywhere(argv: list[str], cli_home: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     from aiops_chat.cli.main import main
 
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("AIOPS_CONFIG", raising=False)
     main(argv)
     assert json.loads(capsys.readouterr().out)["decision"] == "deny"
 
@@ -248,13 +252,10 @@ def test_policy_check_takes_global_flags_anywhere(argv: list[str], tmp_path: Pat
     ["-o", "json", "analyze", "-n", "taskflow", "--demo", "-v"],
     ["-v", "analyze", "--demo", "--namespace=taskflow", "--output=json"],
 ])
-def test_analyze_takes_global_flags_anywhere(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_analyze_takes_global_flags_anywhere(argv: list[str], cli_home: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     from aiops_chat.cli.main import main
 
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("AIOPS_CONFIG", raising=False)
     main(argv)
     findings = json.loads(capsys.readouterr().out)["findings"]
     assert findings and {f["namespace"] for f in findings} == {"taskflow"}
@@ -266,23 +267,22 @@ def test_analyze_takes_global_flags_anywhere(argv: list[str], tmp_path: Path, mo
     ["run", "--", "kubectl", "get", "pods", "-n", "payments"],  # after --, the flag is kubectl's own
     ["--namespace", "other", "run", "--namespace=payments", "--", "kubectl", "get", "pods"],
 ])
-def test_run_takes_the_namespace_anywhere(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_takes_the_namespace_anywhere(argv: list[str], cli_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from aiops_chat.cli.main import main
     from tests.tools.fake_kubectl import FakeKubectl
 
+    tmp_path = cli_home
     fake = FakeKubectl(tmp_path / "fake")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("PATH", f"{fake.bin}:/usr/bin:/bin")
     monkeypatch.setenv("KUBECONFIG", str(fake.kubeconfig))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.delenv("AIOPS_CONFIG", raising=False)
     assert main(argv) == 0
     (called,) = fake.calls()
     assert called[called.index("--namespace") + 1] == "payments"
 
 
-def test_output_is_checked_against_the_commands_own_choices(capsys: pytest.CaptureFixture[str]) -> None:
+def test_output_is_checked_against_the_commands_own_choices(cli_home: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
     from aiops_chat.cli.main import main
 
     with pytest.raises(SystemExit) as bad_choice:
