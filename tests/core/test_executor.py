@@ -292,3 +292,36 @@ def test_child_never_reads_our_stdin(fake_bin: Path) -> None:
     assert proc.stdout.strip() == "True", proc.stderr
     (stdin_seen,) = (fake_bin / "record").glob("stdin.*")
     assert stdin_seen.read_text() == ""
+
+
+@pytest.mark.parametrize("argv", [
+    ["kubectl", "get", "pods", "-n", "shop"],
+    ["kubectl", "get", "pods", "--namespace=shop"],
+    ["kubectl", "-nshop", "get", "pods"],
+    ["helm", "list", "-n", "shop"],
+])
+def test_audit_names_the_namespace_the_policy_judged_and_pinned(fake_bin: Path, argv: list[str]) -> None:
+    """`aiops run -- kubectl get pods -n shop` runs in shop and must be logged as shop, not the session's
+    default namespace (team-a here): every entry of the command, decision and execution alike."""
+    result = _executor(fake_bin).run(argv, request="aiops run")
+    (recorded,) = _recorded(fake_bin)
+    assert recorded[recorded.index("--namespace") + 1] == "shop"  # where it really ran
+    entries = list(AuditLog(fake_bin / "audit.jsonl").read())
+    assert [e["event"] for e in entries] == ["decision", "execution"] and result.ok
+    assert {e["namespace"] for e in entries} == {"shop"}
+
+
+def test_audit_of_a_refused_write_names_its_namespace(fake_bin: Path) -> None:
+    _executor(fake_bin).run(["kubectl", "scale", "deploy/web", "--replicas=2", "-n", "shop"])
+    (entry,) = list(AuditLog(fake_bin / "audit.jsonl").read())
+    assert entry["approved"] is False and entry["namespace"] == "shop"
+    assert _recorded(fake_bin) == []
+
+
+def test_audit_entry_is_typed_and_carries_the_status(fake_bin: Path) -> None:
+    from aiops_chat.execution import Status
+
+    result = _executor(fake_bin, timeout=0.5).run(["kubectl", "logs", "sleep"])
+    assert result.status is Status.TIMED_OUT
+    last = list(AuditLog(fake_bin / "audit.jsonl").read())[-1]
+    assert last["status"] == "timed_out" and last["executed"] is False and last["exit_code"] is None
