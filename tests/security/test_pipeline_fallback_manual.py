@@ -43,3 +43,17 @@ def test_reads_are_still_offered_on_a_read_only_context(fake_kubectl: FakeKubect
     turn = make_session(fake_kubectl, llm=False, tier="read-only").ask("show logs for web, last 30")
     assert "boot ok" in turn.answer
     assert "kubectl --context fake-ctx --namespace shop logs deployment/web --tail=30" in turn.answer
+
+
+def test_the_manual_line_reuses_the_verdict_the_command_ran_under(fake_kubectl: FakeKubectl,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy-paste line is pinned from the same verdict the executor judged, not from a fresh reading."""
+    import aiops_chat.execution.executor as executor_module
+
+    judged: list[tuple[str, ...]] = []
+    real = executor_module.evaluate
+    monkeypatch.setattr(executor_module, "evaluate",
+                        lambda argv, ctx, stdin=None: judged.append(tuple(argv)) or real(argv, ctx, stdin))
+    turn = make_session(fake_kubectl, llm=False, approver=Recorder(True)).ask("scale web to 3")
+    assert SCALE in turn.answer
+    assert judged == [("kubectl", "scale", "deployment/web", "--replicas=3")] * 2  # decided, then re-checked
