@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aiops_chat.errors import UsageError
-from aiops_chat.exit_codes import DENIED, FAILURE, USAGE
+from aiops_chat.exit_codes import DENIED, FAILURE
+from aiops_chat.safe_text import visible
 
 if TYPE_CHECKING:
     from aiops_chat.execution.approval import ApprovalResult, Approver
@@ -49,22 +50,23 @@ def run(args: argparse.Namespace) -> int:
 
     def judged(verdict: Verdict) -> None:
         target = f"context {executor.target.context or '(none)'}, namespace {executor.namespace_of(verdict)}"
-        print(f"{verdict.decision.value.upper()} ({verdict.risk.value}) on {target}: {verdict.reason}", file=sys.stderr)
+        print(visible(f"{verdict.decision.value.upper()} ({verdict.risk.value}) on {target}: {verdict.reason}"),
+              file=sys.stderr)
 
     result = executor.run(argv, request="aiops run", approver=approver, on_judged=judged)
     if result.status.refused:
-        if result.status is not Status.DENIED:
-            print(f"aiops: not run: {result.error}", file=sys.stderr)
+        if result.status is not Status.DENIED:  # the verdict line above already said why
+            print(visible(f"aiops: not run: {result.error}"), file=sys.stderr)
         return DENIED
     if result.status in (Status.NOT_FOUND, Status.CANNOT_START):
-        print(f"aiops: not run: {result.error}", file=sys.stderr)
-        return USAGE
-    sys.stdout.write(result.stdout)
-    sys.stderr.write(result.stderr)
+        print(visible(f"aiops: not run: {result.error}"), file=sys.stderr)
+        return FAILURE
+    sys.stdout.write(visible(result.stdout) if sys.stdout.isatty() else result.stdout)  # a pipe gets kubectl's bytes
+    sys.stderr.write(visible(result.stderr))
     if result.truncated:
         print("aiops: output was cut; narrow the command (e.g. --tail, -l) to see more", file=sys.stderr)
     if result.status is Status.TIMED_OUT:
-        print(f"aiops: {result.error}", file=sys.stderr)
+        print(visible(f"aiops: {result.error}"), file=sys.stderr)
         return TIMED_OUT
     return result.exit_code if result.exit_code is not None else FAILURE
 
@@ -88,6 +90,6 @@ class _PrintsPreview:
         if preview is None or shown is None:
             print("no server-side preview exists for this command", file=sys.stderr)
         else:
-            print(f"--- preview: {' '.join(shown)}", file=sys.stderr)
-            sys.stderr.write(preview + "\n")
+            print(visible(f"--- preview: {' '.join(shown)}"), file=sys.stderr)
+            sys.stderr.write(visible(preview) + "\n")
         return self.inner(verdict, argv)
