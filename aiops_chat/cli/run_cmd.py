@@ -76,9 +76,12 @@ class _PrintsPreview:
     that decides is asked."""
 
     def __init__(self, inner: Approver) -> None:
+        from aiops_chat.tools.guard import person_behind
+
         self.inner = inner
-        # The injection guard looks through an approver for the person behind it; this one only prints.
-        self.interactive = getattr(inner, "interactive", False)
+        # The injection guard looks for a person behind an approver: one is behind this only if one is behind
+        # the approver it wraps (`--yes` without a terminal is nobody).
+        self.interactive = person_behind(inner) is not None
 
     def __call__(self, verdict: Verdict, argv: Sequence[str]) -> ApprovalResult:
         return self.inner(verdict, argv)

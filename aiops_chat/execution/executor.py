@@ -129,7 +129,8 @@ class Executor:
             self._record(AuditEvent.DECISION, argv, verdict, request, approver=None, approved=False)
             return CommandResult(argv, verdict, Status.DENIED, error=f"denied by policy: {verdict.reason}")
         if reads_only and verdict.risk is not Risk.READ:
-            return CommandResult(argv, verdict, Status.DECLINED, error="only reads may run here (composite tools and previews may only read)")
+            return CommandResult(argv, verdict, Status.DECLINED,
+                                 error="only reads may run here (composite tools and previews may only read)")
         if dry_run:
             return CommandResult(argv, verdict, Status.DRY_RUN, error="dry run: not executed")
         approval, by_guard = self._approve(argv, verdict, approver, approved_by, guard)
