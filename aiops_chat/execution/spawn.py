@@ -16,7 +16,6 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 # After the group is killed, how long to wait for the pipes to close before giving up on its output.
 _REAP_S = 5.0
@@ -61,14 +60,14 @@ def spawn(argv: Sequence[str], *, env: Mapping[str, str] | None, cwd: str | Path
     return Spawned(proc.returncode, out or "", err or "", time.monotonic() - started)
 
 
-def _kill_group(proc: subprocess.Popen[Any]) -> None:
+def _kill_group(proc: subprocess.Popen[str]) -> None:
     # The child leads its own group (start_new_session), so its pid is the group id; its children,
     # unless they made a session of their own, are in the group too.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _leftovers(proc: subprocess.Popen[Any]) -> tuple[str, str]:
+def _leftovers(proc: subprocess.Popen[str]) -> tuple[str, str]:
     try:
         out, err = proc.communicate(timeout=_REAP_S)
     except subprocess.TimeoutExpired:
