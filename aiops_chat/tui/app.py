@@ -15,7 +15,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from aiops_chat.analysis.findings import Finding
-from aiops_chat.tui.approver import PreviewFn, TuiApprover
+from aiops_chat.tui.approver import TuiApprover
 from aiops_chat.tui.messages import SessionReady
 from aiops_chat.tui.screens.approval import ApprovalModal
 from aiops_chat.tui.screens.chat import ChatScreen
@@ -43,10 +43,9 @@ class AiopsChatApp(App[None]):
         contexts: ContextsProvider,
         user: str = "user",
         export_dir: Path | None = None,
-        preview: PreviewFn | None = None,
     ) -> None:
         super().__init__()
-        self.approver = TuiApprover(user, preview)
+        self.approver = TuiApprover(user)
         self.approver.attach(self)
         # Building the session loads the LLM SDK and reads the kubeconfig: it happens in a thread after the
         # first paint, so the window appears at once. Whoever needs the session first waits for it.
@@ -118,8 +117,6 @@ def create_app(
     contexts: ContextsProvider,
     user: str = "user",
     export_dir: Path | None = None,
-    preview: PreviewFn | None = None,
 ) -> AiopsChatApp:
     """The one way to build the app: what it talks to is passed in, nothing is looked up globally."""
-    return AiopsChatApp(session_factory, findings=findings, contexts=contexts, user=user, export_dir=export_dir,
-                        preview=preview)
+    return AiopsChatApp(session_factory, findings=findings, contexts=contexts, user=user, export_dir=export_dir)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from aiops_chat.config import Config
 from aiops_chat.execution.approval import Approver
@@ -12,13 +11,9 @@ from aiops_chat.tui.providers import (
     context_choices,
     demo_findings,
     live_findings,
-    server_preview,
     snapshot_findings,
 )
 from aiops_chat.tui.session_api import SessionLike, StatusLike
-
-if TYPE_CHECKING:
-    from aiops_chat.execution.executor import Executor
 
 
 def build_app(cfg: Config, *, context: str | None, namespace: str | None, offline: bool = False,
@@ -39,10 +34,6 @@ def build_app(cfg: Config, *, context: str | None, namespace: str | None, offlin
     def status() -> StatusLike:
         return holder[0].status
 
-    def executor() -> Executor:
-        # The session's own executor: same pinned target, same audit log, re-made on /context and /namespace.
-        return holder[0].executor
-
     findings: FindingsProvider
     if demo:
         findings = demo_findings
@@ -52,4 +43,4 @@ def build_app(cfg: Config, *, context: str | None, namespace: str | None, offlin
     else:
         findings = live_findings(cfg, status)
     return create_app(make_session, findings=findings, contexts=context_choices(cfg, lambda: holder[0].status.context),
-                      user=cfg.runtime.user, export_dir=export_dir, preview=server_preview(executor))
+                      user=cfg.runtime.user, export_dir=export_dir)
