@@ -39,8 +39,10 @@ _FLAG_REASONS = {
 }
 
 
-def _check_flags(parsed: Parsed) -> None:
+def _check_flags(parsed: Parsed, ctx: PolicyContext) -> None:
     for name in parsed.names():
+        if name == "kube-context" and ctx.context is not None and set(parsed.values(name)) == {ctx.context}:
+            continue  # the session's own context, which the executor pins anyway
         if name in _OVERRIDE_FLAGS:
             raise Refusal(f"--{name} would override the cluster, credentials or identity the session pins; "
                           "it is never allowed")
@@ -185,7 +187,7 @@ def helm_action(args: Sequence[str], ctx: PolicyContext) -> Action:
     verb = parsed.command.name
     if parsed.command.denied is not None:
         raise Refusal(parsed.command.denied, verb=verb)
-    _check_flags(parsed)
+    _check_flags(parsed, ctx)
     if parsed.after_dashdash:
         raise Refusal("arguments after -- are not something helm commands take here; it is denied", verb=verb)
     handler = HANDLERS.get(verb)

@@ -30,9 +30,11 @@ _SAFE_OUTPUTS = frozenset({"", "wide", "name"})
 _FILE_OUTPUTS = frozenset({"go-template-file", "jsonpath-file", "custom-columns-file", "templatefile"})
 
 
-def check_global_flags(parsed: Parsed) -> None:
+def check_global_flags(parsed: Parsed, ctx: PolicyContext) -> None:
     local = parsed.command.flags.by_long  # `create rolebinding --user` names a subject, not the kubeconfig user
     for name in parsed.names():
+        if name == "context" and ctx.context is not None and set(parsed.values(name)) == {ctx.context}:
+            continue  # the session's own context, which the executor pins anyway
         if name in OVERRIDE_FLAGS and name not in local:
             raise Refusal(f"--{name} would override the cluster, credentials or identity the session pins; "
                           "it is never allowed")
