@@ -71,7 +71,28 @@ def lookup_in_chart(ref: str, workdir: Path) -> str | None:
 
 
 def lookup_in_text(text: str) -> bool:
-    return _LOOKUP.search(text.encode("utf-8", "replace")) is not None
+    return _calls_lookup(text.encode("utf-8", "replace"))
+
+
+def _calls_lookup(data: bytes) -> bool:
+    """Whether a template action (`{{ ... }}`, string literals skipped over whole) mentions lookup.
+
+    Only actions count, so a chart named "dns-lookup" is not flagged; a string inside an action that says
+    lookup is (it may be fed to tpl)."""
+    start = data.find(b"{{")
+    while start >= 0:
+        i, n = start + 2, len(data)
+        while i < n and not data.startswith(b"}}", i):
+            quote = data[i:i + 1]
+            if quote in (b'"', b"`", b"'"):
+                i += 1
+                while i < n and data[i:i + 1] != quote:
+                    i += 2 if quote != b"`" and data[i:i + 1] == b"\\" else 1
+            i += 1
+        if _LOOKUP.search(data, start, i):
+            return True
+        start = data.find(b"{{", i)
+    return False
 
 
 def _read(path: str, budget: list[int]) -> bytes:
@@ -87,7 +108,7 @@ def _read(path: str, budget: list[int]) -> bytes:
 
 
 def _file_lookup(path: str, name: str, budget: list[int]) -> str | None:
-    return name if _LOOKUP.search(_read(path, budget)) else None
+    return name if _calls_lookup(_read(path, budget)) else None
 
 
 def _archive_lookup(path: str, name: str, budget: list[int]) -> str | None:
@@ -116,7 +137,7 @@ def _tar_lookup(data: bytes, name: str, budget: list[int], depth: int) -> str | 
                 content = handle.read() if handle else b""
                 where = f"{name}:{member.name}"
                 hit = _tar_lookup(content, where, budget, depth + 1) if member.name.endswith(_ARCHIVES) \
-                    else (where if _LOOKUP.search(content) else None)
+                    else (where if _calls_lookup(content) else None)
                 if hit:
                     return hit
     except (tarfile.TarError, OSError, EOFError, zlib.error):

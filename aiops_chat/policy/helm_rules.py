@@ -30,8 +30,8 @@ from collections.abc import Callable, Sequence
 
 from aiops_chat.policy.action import Action, effective_namespace
 from aiops_chat.policy.grammar import Parsed, parse
-from aiops_chat.policy.helm_tree import GLOBAL_FLAGS, ROOT
 from aiops_chat.policy.helm_chart import chart_files, lookup_in_chart, lookup_in_text
+from aiops_chat.policy.helm_tree import GLOBAL_FLAGS, ROOT
 from aiops_chat.policy.paths import resolve_inside
 from aiops_chat.policy.refusal import Refusal
 from aiops_chat.policy.tokens import is_url

@@ -28,7 +28,7 @@ def zero_quantity(value: object) -> bool:
     if not isinstance(value, str):
         return False
     m = _QUANTITY.match(value.strip())
-    return bool(m) and float(m.group(1)) == 0
+    return m is not None and float(m.group(1)) == 0
 
 
 def go_int(text: str) -> int | None:

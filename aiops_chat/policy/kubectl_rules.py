@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from aiops_chat.policy.action import Action, effective_namespace
 from aiops_chat.policy import rbac
+from aiops_chat.policy.action import Action, effective_namespace
 from aiops_chat.policy.grammar import Parsed, parse
 from aiops_chat.policy.impact import NO_EXECUTE, go_int, patch_impacts, zero_quantity
 from aiops_chat.policy.kubectl_checks import (

@@ -111,7 +111,7 @@ _SLICE = re.compile(r"^(-?\d*)(:-?\d*)?(:-?\d*)?$")
 
 def _column_expression(column: str) -> str:
     """kubectl's RelaxedJSONPathExpression: `HEADER:.a.b`, `HEADER:a.b` or `HEADER:{.a.b}`."""
-    header, sep, expr = column.partition(":")
+    _, sep, expr = column.partition(":")
     if not sep:
         raise _Unreadable(f"the column {column!r} has no HEADER:expression")
     expr = expr.strip()
@@ -309,7 +309,7 @@ def _go_template_paths(template: str) -> list[tuple[Path, bool]]:
             if len(blocks) == 1:
                 raise _Unreadable("an {{end}} without a block")
             blocks.pop()
-        printed = head == "" and len(chains) == 1 and not any(t in ("(", ")") for t in tokens) \
+        printed = (head == "" and len(chains) == 1 and not any(t in ("(", ")") for t in tokens)) \
             or head == "index"
         out += [(chain, printed) for chain in chains]
     return out
