@@ -10,8 +10,8 @@ password. So an expression is allowed only when each path it reads keeps values 
   keys), nothing out of `env` but names and references (`valueFrom`);
 - no field whose name says it holds a secret (`password`, `token`, `apiKey` ...) other than references to
   one (`secretName`, `secretKeyRef`);
-- custom-columns and go-templates print objects in Go's `map[k:v]` form, which redaction does not parse:
-  they may not print whole objects (the current item, `spec`, `containers`, `env` ...);
+- custom-columns and go-templates print objects in Go's `map[k:v]` form, where an env value stands apart
+  from its name: they may not print whole objects (the current item, `spec`, `containers`, `env`, `data` ...);
 - go-templates may call no function but comparisons, `len` and `index` with literal keys: `printf "%x"`,
   `urlquery`, `js`, `html`, `base64decode` re-encode values past any redactor.
 
@@ -34,9 +34,12 @@ _ENV_REFERENCE_FIELDS = frozenset({"name", "valuefrom", "secretkeyref", "configm
 _SECRETISH = re.compile(r"pass(?:word|wd|phrase)?|secret|token|credential|api_?key|private_?key|access_?key|pwd|"
                         r"dsn|auth|connection_?string|cert|signing|kubeconfig", re.IGNORECASE)
 _REFERENCE = re.compile(r"(?:name|names|ref|refs|path|file|seconds|type|mode)$", re.IGNORECASE)
-# Objects a Go-formatted dump (custom-columns, go-template) would print as `map[...]`, env values included.
-_DUMPED = frozenset({"", "items", "spec", "template", "jobtemplate", "metadata", "containers", "initcontainers",
-                     "ephemeralcontainers", "env", "envfrom"}) | _KEYED_MAPS
+# Objects a Go-formatted dump (custom-columns, go-template) would print as `map[...]` with values apart from
+# the names that say what they are: env's `map[name:DB_PASSWORD value:x]`, data's `map[DB_PASSWORD:x]`.
+# Metadata and annotations are not here: their values sit right after their keys (`note:x`), and the
+# last-applied-configuration inside is JSON, which redaction reads.
+_DUMPED = frozenset({"", "items", "spec", "template", "jobtemplate", "containers", "initcontainers",
+                     "ephemeralcontainers", "env", "envfrom", "data", "stringdata", "binarydata"})
 _GO_KEYWORDS = frozenset({"range", "end", "if", "else", "with", "not", "and", "or", "eq", "ne", "lt", "le", "gt",
                           "ge", "len", "index", "nil", "true", "false"})
 
