@@ -11,7 +11,12 @@ import pytest
 
 from aiops_chat.execution.approval import ApproveWrites, confirmation_word
 from aiops_chat.policy import Decision, Risk, evaluate
-from tests.policy.conftest import MakeCtx, make_ctx, workdir  # noqa: F401 - the policy tests' fixtures
+from tests.policy import conftest as policy_fixtures
+from tests.policy.conftest import MakeCtx
+
+# The policy tests' session fixtures: a working directory of manifests and charts, and a session factory.
+workdir = policy_fixtures.workdir
+make_ctx = policy_fixtures.make_ctx
 
 OUTAGES: list[tuple[list[str], str]] = [
     (["kubectl", "scale", "deploy", "--all", "--replicas=0"], "zero replicas"),

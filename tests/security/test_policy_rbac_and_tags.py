@@ -15,7 +15,12 @@ from typing import Any
 import pytest
 
 from aiops_chat.policy import Decision, Risk, evaluate
-from tests.policy.conftest import MakeCtx, make_ctx, workdir  # noqa: F401 - the policy tests' fixtures
+from tests.policy import conftest as policy_fixtures
+from tests.policy.conftest import MakeCtx
+
+# The policy tests' session fixtures: a working directory of manifests and charts, and a session factory.
+workdir = policy_fixtures.workdir
+make_ctx = policy_fixtures.make_ctx
 
 TAGGED = [
     "kind: !!binary TmFtZXNwYWNl\nmetadata: {name: team-a}\n",

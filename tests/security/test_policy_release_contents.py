@@ -17,7 +17,12 @@ import pytest
 from aiops_chat.execution.approval import ApproveWrites
 from aiops_chat.policy import Decision, Risk, evaluate
 from aiops_chat.redaction import redact
-from tests.policy.conftest import MakeCtx, make_ctx, workdir  # noqa: F401 - the policy tests' fixtures
+from tests.policy import conftest as policy_fixtures
+from tests.policy.conftest import MakeCtx
+
+# The policy tests' session fixtures: a working directory of manifests and charts, and a session factory.
+workdir = policy_fixtures.workdir
+make_ctx = policy_fixtures.make_ctx
 
 STRIPPING = [
     "jsonpath={..env[*].value}",

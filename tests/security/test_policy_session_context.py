@@ -15,8 +15,13 @@ import pytest
 
 from aiops_chat.kubeconfig import load_view
 from aiops_chat.policy import Decision, evaluate
-from tests.policy.conftest import MakeCtx, make_ctx, workdir  # noqa: F401 - the policy tests' fixtures
+from tests.policy import conftest as policy_fixtures
+from tests.policy.conftest import MakeCtx
 from tests.workflow.workflow_support import make_config, make_executor
+
+# The policy tests' session fixtures: a working directory of manifests and charts, and a session factory.
+workdir = policy_fixtures.workdir
+make_ctx = policy_fixtures.make_ctx
 
 
 @pytest.mark.parametrize("argv", [
