@@ -66,9 +66,14 @@ def _classify(argv: Sequence[str], ctx: PolicyContext) -> Action:
         name, eq, value = token[2:].partition("=")
         if not token.startswith("--") or name not in _CREDENTIAL_FLAGS:
             continue
-        if name == _SESSION_CONTEXT_FLAG.get(binary) and ctx.context is not None \
-                and (value if eq else (args[i + 1] if i + 1 < len(args) else None)) == ctx.context:
-            continue  # names the context the session pins anyway: the executor puts the same one first
+        if name == _SESSION_CONTEXT_FLAG.get(binary):
+            given = value if eq else (args[i + 1] if i + 1 < len(args) else None)
+            if ctx.context is not None and given == ctx.context:
+                continue  # names the context the session pins anyway: the executor puts the same one first
+            pinned = f"this session's context is {ctx.context}" if ctx.context else "this session pins no context"
+            flag = f"--{name} {given}" if given else f"--{name}"
+            raise Refusal(f"{flag} would switch the cluster: {pinned}; start a session with the context you "
+                          "want instead")
         raise Refusal(f"--{name} would override the cluster, credentials or identity the session pins; "
                       "it is never allowed")
     return rules(args, ctx)
