@@ -332,7 +332,9 @@ def _create_kind(kind: str) -> Handler:
             if parsed.has("aggregation-rule"):
                 raise Refusal("--aggregation-rule takes in the rules of other roles chosen by label, which can "
                               "include cluster-admin's; it is never allowed")
-            rbac.check_role_rules([(parsed.values("verb"), parsed.values("resource"))], where)
+            # `--resource=NAME[.GROUP]`: a wildcard with no group is the core group's resources.
+            groups = [r.partition(".")[2] for v in parsed.values("resource") for r in v.split(",")]
+            rbac.check_role_rules([(parsed.values("verb"), parsed.values("resource"), groups or None)], where)
         if not parsed.positionals:
             raise Refusal(f"kubectl create {kind} needs a name")
         res = Resources(frozenset({"secrets"} if kind.startswith("secret") else {kind}), (), ())

@@ -230,7 +230,10 @@ def _check_rbac(obj: Mapping[Any, Any], kind: set[str], where: str) -> None:
                       "cluster-admin's; it is never allowed")
     for rules in _fields(obj, "rules"):
         if isinstance(rules, list):
-            rbac.check_role_rules([(_str_list(r, "verbs"), _str_list(r, "resources"))
+            rbac.check_role_rules([(_str_list(r, "verbs"), _str_list(r, "resources"),
+                                    # null in a string list decodes to "" (the core group) on the server
+                                    ["" if g is None else str(g) for g in _list(r, "apigroups")]
+                                    if _fields(r, "apigroups") else None)
                                    for r in rules if isinstance(r, Mapping)], where)
     subjects = [n for s in _list(obj, "subjects") if isinstance(s, Mapping) for n in _strings(_fields(s, "name"))]
     for role_ref in _fields(obj, "roleref"):

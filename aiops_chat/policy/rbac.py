@@ -26,21 +26,31 @@ def _split(values: Iterable[str]) -> set[str]:
     return {part.strip().lower() for value in values for part in value.split(",")}
 
 
-def admin_like_rule(verbs: Iterable[str], resources: Iterable[str]) -> str | None:
-    """Why one rule makes a role as dangerous as cluster-admin, or None."""
+def _wildcard(resource: str) -> bool:
+    """`*`, `*/scale`, and kubectl's `*.group` form all mean every resource (of a group)."""
+    return resource.partition("/")[0].partition(".")[0] == "*"
+
+
+def admin_like_rule(verbs: Iterable[str], resources: Iterable[str], groups: Iterable[str] | None) -> str | None:
+    """Why one rule makes a role as dangerous as cluster-admin, or None. ``groups`` None: not given (core)."""
     verb_set, resource_set = _split(verbs), _split(resources)
+    group_set = _split(groups) if groups is not None else {""}
     escalating = sorted(verb_set & ESCALATING_VERBS)
     if escalating:
         return f"the verb {escalating[0]} lets its holder grant or assume rights it does not have"
-    if "*" in verb_set and any(r == "*" or r.startswith("*/") for r in resource_set):
+    every_resource = any(_wildcard(r) for r in resource_set)
+    if "*" in verb_set and every_resource:
         return "every verb on every resource is cluster-admin under another name"
+    if every_resource and verb_set and group_set & {"", "*"}:
+        # Every core resource includes Secrets (tokens) and pods (run as any service account), whatever the verbs.
+        return "a rule on every core resource reaches Secrets and pods, and so every service account's rights"
     return None
 
 
-def check_role_rules(rules: list[tuple[list[str], list[str]]], where: str) -> None:
-    """``rules``: (verbs, resources) per rule of a Role or ClusterRole."""
-    for verbs, resources in rules:
-        why = admin_like_rule(verbs, resources)
+def check_role_rules(rules: list[tuple[list[str], list[str], list[str] | None]], where: str) -> None:
+    """``rules``: (verbs, resources, apiGroups or None) per rule of a Role or ClusterRole."""
+    for verbs, resources, groups in rules:
+        why = admin_like_rule(verbs, resources, groups)
         if why:
             raise Refusal(f"{where} grants an administrator-like role: {why}; it is never allowed")
 
