@@ -35,7 +35,7 @@ from aiops_chat.policy.kubectl_checks import (
 )
 from aiops_chat.policy.kubectl_raw import check_raw_path
 from aiops_chat.policy.kubectl_tree import GLOBAL_FLAGS, ROOT
-from aiops_chat.policy.manifest_scan import MAX_SCAN_BYTES, RefusedKinds, refuse_kinds
+from aiops_chat.policy.manifest_scan import MAX_SCAN_BYTES, RefusedKinds, parse_documents, refuse_kinds
 from aiops_chat.policy.paths import manifest_files, resolve_inside
 from aiops_chat.policy.refusal import Refusal
 from aiops_chat.policy.types import PolicyContext, Risk
@@ -284,15 +284,13 @@ def _patch(parsed: Parsed, ctx: PolicyContext) -> Action:
 def _patch_body_impacts(text: str, where: str, what: str) -> list[str]:
     """kubectl reads a patch as YAML (JSON is YAML); one it cannot read is refused by kubectl, but the
     policy fails closed and asks a person all the same."""
-    import yaml
-
     if len(text) > MAX_SCAN_BYTES:
         return [f"the patch {where} is too large for the policy to check"]
     try:
-        body = yaml.safe_load(text)
-    except (yaml.YAMLError, ValueError, RecursionError):
-        return [f"the patch {where} is not YAML or JSON the policy can read"]
-    return patch_impacts(body, what)
+        documents = parse_documents(text.encode("utf-8", "replace"), f"patch {where}")
+    except Refusal as refusal:  # unreadable, duplicate keys, a YAML tag (read differently by kubectl)
+        return [f"the patch {where} is not YAML or JSON the policy can read ({refusal.reason})"]
+    return [why for body in documents for why in patch_impacts(body, what)]
 
 
 def _run(parsed: Parsed, ctx: PolicyContext) -> Action:

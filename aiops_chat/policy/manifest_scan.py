@@ -124,6 +124,13 @@ def _documents(data: bytes, where: str) -> list[Any]:
                       f"({_first_line(exc)})") from None
 
 
+def parse_documents(data: bytes, where: str) -> list[Any]:
+    """The documents as kubectl would read them, refused when tagged, duplicated or of an odd type."""
+    documents = _documents(data, where)
+    _check_types(documents, where)
+    return documents
+
+
 def _refuse_tags(data: bytes, where: str) -> None:
     """Any explicit tag on a node, whatever it says: each decoder gives tags its own meaning."""
     import yaml
@@ -201,8 +208,7 @@ def read_manifest(data: bytes, where: str = "stdin") -> ManifestFacts:
         raise Refusal(f"the manifest {where} is too large for the policy to check its namespaces")
     if _CLUSTER_ADMIN_TEXT.search(data):
         raise _cluster_admin(where)
-    documents = _documents(data, where)
-    _check_types(documents, where)
+    documents = parse_documents(data, where)
     namespaces: set[str] = set()
     kinds: set[str] = set()
     impacts: list[str] = []
