@@ -8,7 +8,8 @@ Mass and outage writes are destructive (a person types the name; `--yes` and the
 any write that picks its objects by `--all`, `-l`/`--selector`, `--field-selector` or a bare kind, because
 the approver cannot see which objects it hits (`label pods --all`, `set image deploy --all`, `cordon -l`,
 `rollout restart deploy`); `scale` to zero replicas; `taint ... :NoExecute` (a drain by another name);
-`set image` with the `*` container wildcard; `create quota` with a zero hard limit; a patch or -f manifest
+`set image` with the `*` container wildcard; `create quota` with a zero hard limit; `create priorityclass
+--global-default` (every new pod gets it and may preempt running ones); a patch or -f manifest
 that does one of these, or a patch that changes a selector (it silently moves a Service's traffic).
 """
 
@@ -344,6 +345,9 @@ def _create_kind(kind: str) -> Handler:
                                    for value in parsed.values("hard") for limit in value.split(",")):
             action = action.destructive("a zero hard limit refuses every new object of that kind in the "
                                         "namespace (pods=0 stops every rollout and restart)")
+        if kind == "priorityclass" and parsed.enabled("global-default"):
+            action = action.destructive("a global default priority applies to every new pod in the cluster, "
+                                        "which can then preempt running ones")
         return action
     return handler
 
