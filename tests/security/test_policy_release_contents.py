@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from aiops_chat.execution.approval import ApproveWrites
+from aiops_chat.execution.approval import ApproveWrites, confirmation_word
 from aiops_chat.policy import Decision, Risk, evaluate
 from aiops_chat.redaction import redact
 from tests.policy import conftest as policy_fixtures
@@ -107,6 +107,7 @@ def test_a_chart_calling_lookup_is_destructive_and_says_so(kube_cluster: Any, ku
         assert (verdict.decision, verdict.risk) == (Decision.CONFIRM, Risk.DESTRUCTIVE)
         assert "templates/NOTES.txt calls lookup" in verdict.reason
         assert not ApproveWrites()(verdict, argv).approved, "--yes never runs it"
+        assert confirmation_word(argv) == "notes", "the person types the release's name"
         # A client-side render is still a read: lookup finds nothing there.
         assert evaluate([*argv, "--dry-run"], make_ctx(workdir=tmp_path)).decision is Decision.ALLOW
         installed = kube_cluster.helm("install", "notes", str(tmp_path / "notes"), "-n", kube_namespace).stdout
