@@ -108,10 +108,25 @@ class HealthScreen(Screen[Finding | None]):
 
 
 def question_about(finding: Finding) -> str:
-    """The prompt the assistant gets for "ask about this finding": the facts, then the question."""
+    """The prompt the assistant gets for "ask about this finding": a question first, then the facts.
+
+    It opens by naming the object as kubectl does (`deployment/web in namespace shop`) so that without a
+    model the offline planner reads the right object in the right namespace, and it is a question that ends
+    in "?": the planner never plans a write from a question, whatever the finding's message or evidence
+    (text a workload wrote) says.
+    """
+    from aiops_chat.agent.request_text import KINDS
+
+    kind = finding.kind.lower()
+    if kind in KINDS:
+        subject = f"{kind}/{finding.name}"
+    elif finding.kind == "HelmRelease":
+        subject = f"the helm release {finding.name}"
+    else:
+        subject = f"{finding.kind} {finding.name}"
     where = f" in namespace {finding.namespace}" if finding.namespace else ""
-    lines = [f"The health check reports {finding.severity} `{finding.reason}` for {finding.subject}{where}: "
-             f"{finding.message}"]
+    lines = [f"Why does {subject}{where} report {finding.reason} ({finding.severity})?",
+             f"The health check says: {finding.message}"]
     if finding.evidence:
         lines.append("Evidence: " + "; ".join(finding.evidence[:5]))
     lines.append("What is the root cause, and what should I do to fix it?")
