@@ -32,8 +32,8 @@ class LLMConfig:
     model: str = "gpt-4o-mini"
     provider: str = "openai"  # "openai" or "azure"
     api_version: str = ""  # Azure only
-    timeout: float = 60.0
-    connect_timeout: float = 10.0
+    timeout: float = 30.0  # to the first byte: a person is waiting (issue 13 item 6)
+    connect_timeout: float = 5.0
     max_retries: int = 3
     temperature: float = 0.0
     max_tokens: int = 1024

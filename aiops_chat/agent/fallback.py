@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from aiops_chat.agent import attachments
 from aiops_chat.agent.events import Notice, ToolCallFinished, ToolCallStarted
 from aiops_chat.agent.kubectl_ai import SECRET_QUESTION, ask_kubectl_ai, mentions_secrets, usable_for
 from aiops_chat.agent.offline import OfflinePlan, Step, looks_like_write, plan_request
@@ -55,6 +56,8 @@ def run_fallback(question: str, *, cfg: Config, runner: ToolRunner, reason: str,
                  source: str = "ask") -> FallbackResult:
     plan = plan_request(question)
     read_only = plan.read_only if plan is not None else not looks_like_write(question)
+    if attachments.split(question)[1]:  # piped/--file text is data for a model, never handed to kubectl-ai
+        read_only = False
     if read_only:
         exe, why_not = usable_for(cfg, runner.executor.target)
         if exe is not None and mentions_secrets(question):

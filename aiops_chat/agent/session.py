@@ -104,6 +104,8 @@ class ChatSession:
             outcome = run_llm_turn(self.llm, self.system_prompt(), self.history, runner, self.registry.schemas(),
                                    limits=limits, on_event=on_event, cancel=cancel)
         except LLMError as exc:
+            if exc.permanent:  # a rejected key, unknown model, wrong URL: a fix, not a fallback (llm/failures.py)
+                raise
             chain = "kubectl-ai" if find_kubectl_ai(self.cfg) else "the offline planner"
             on_event(Notice(f"{exc.message}: falling back to {chain}"))
             return self._fallback(text, runner, exc.message, Usage(), on_event, cancel, asked=True)
