@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from aiops_chat.agent.session import ChatSession
     from aiops_chat.config import Config
     from aiops_chat.execution.approval import Approver
+    from aiops_chat.tools.runner import PlanStep
 
 EPILOG = f"""\
 context:
@@ -116,8 +117,7 @@ def exit_code(finished: TurnFinished, question: str, *, dry_run: bool) -> int:
 
     if not finished.answer.strip():
         return FAILURE
-    if not dry_run and not is_question(question) and any(
-            s.decision == "deny" or (s.decision == "confirm" and not s.executed) for s in finished.plan):
+    if not dry_run and not is_question(question) and any(_refused(s) for s in finished.plan):
         return DENIED
     if finished.mode != "llm":
         # Without a model the plan is the answer: nothing planned means not understood.
@@ -127,6 +127,16 @@ def exit_code(finished: TurnFinished, question: str, *, dry_run: bool) -> int:
                                for s in finished.plan):
             return FAILURE
     return OK
+
+
+def _refused(step: PlanStep) -> bool:
+    """Not run because the policy or a person said no (or nobody was there to say yes). PlanStep carries
+    the executor's and the guard's reason as its note; a write in the auto tier is "allow" until the
+    injection guard stops it."""
+    if step.executed:
+        return False
+    return step.decision in ("deny", "confirm") or step.note.startswith(
+        ("denied by policy", "not approved", "command changed after approval"))
 
 
 def read_attachments(files: list[str], *, stdin: TextIO | None) -> list[tuple[str, str]]:

@@ -80,8 +80,8 @@ def bad_answer(response: Any, *, detail: str = "", kind: Failure = Failure.NOT_A
 
 def shown_body(body: bytes) -> str:
     text = " ".join(body.decode("utf-8", "replace").split())
-    text = visible(text)
-    return repr(text if len(text) <= SHOWN_BYTES else text[: SHOWN_BYTES - 1] + "…")
+    text = visible(text)  # control bytes spelled out (\x1b), so the server's text cannot drive the terminal
+    return "'" + (text if len(text) <= SHOWN_BYTES else text[: SHOWN_BYTES - 1] + "…") + "'"
 
 
 def classify(exc: BaseException, *, endpoint: str, model: str, timeout: float, provider: str = "openai"
@@ -153,7 +153,7 @@ def _url_fix(endpoint: str, provider: str, body: bytes = b"") -> str:
                 "own URL or a key the proxy accepts")
     path = urlsplit(endpoint).path.rstrip("/")
     if provider != "azure" and not path.endswith("/v1") and "/v1/" not in path + "/":
-        return f"base_url probably needs /v1 (try {endpoint.rstrip('/')}/v1)"
+        return f"base_url probably needs /v1: try {endpoint.rstrip('/')}/v1"
     return "check [llm] base_url points at the OpenAI-compatible API (for most servers it ends in /v1)"
 
 
