@@ -25,7 +25,8 @@ _KIND_ALT = "|".join(sorted(WORKLOAD_WORDS, key=len, reverse=True))
 _COUNT_NOUN = r"(?:replicas?|pods?|instances?|copies|copy)"
 # Allowed after a complete command: politeness, and a reason (it does not change the command).
 _TRAILER = re.compile(r"^(?:(?:please|now|right\s+now|thanks|thank\s+you|asap|immediately|for\s+me)\s*)*"
-                      r"(?:(?:because|since|so\s+that|so\s+(?:it|they)|as\s+it)\b.*)?$")
+                      r"(?:(?:because|since|so\s+that|so\s+(?:it|they)|as\s+it)\b"
+                      r"(?!.*\b(?:if|unless|when|whenever|once|until|after|before|in\s+case)\b).*)?$")
 # Verbs that order a change. A clause opening with one that no grammar reads is not understood, rather
 # than answered with some read ("delete the failed pods" is not "list pods").
 WRITE_HEAD = re.compile(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from aiops_chat.agent import attachments
 from aiops_chat.agent.events import Notice, TextDelta, TurnFinished
 from aiops_chat.agent.fallback import run_fallback
 from aiops_chat.agent.kubectl_ai import find_kubectl_ai
@@ -93,6 +94,8 @@ class ChatSession:
         # What a person pastes (or a UI composes from findings and logs) is redacted like command output
         # before it reaches the model, the history or the audit log's request field.
         text = redact(text, self.cfg.redaction.extra_patterns)
+        if attachments.split(text)[1]:  # piped text, --file, a finding's facts: untrusted, like logs (attachments.py)
+            self.guard.observe(("attached text",), executed=True, untrusted_text=True)
         runner = ToolRunner(self.executor, self.registry, approver=self.approver, guard=self.guard,
                             dry_run=self.dry_run, budget_tokens=self.cfg.agent.output_token_budget, request=text)
         if self.offline or self.llm is None:
