@@ -103,6 +103,7 @@ class ChatSession:
             return self._fallback(text, runner, reason, Usage(), on_event, cancel)
         self.history.append({"role": "user", "content": text})
         limits = Limits(max_steps=self.cfg.agent.max_steps, max_repeats=self.cfg.agent.max_repeats)
+        self.llm.on_wait = lambda note: on_event(Notice(note))  # "waiting for the model at URL, try 2 of 4"
         try:
             outcome = run_llm_turn(self.llm, self.system_prompt(), self.history, runner, self.registry.schemas(),
                                    limits=limits, on_event=on_event, cancel=cancel)

@@ -74,7 +74,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    from aiops_chat.agent.events import Notice
     from aiops_chat.agent.session import ChatSession
     from aiops_chat.audit import AuditLog
     from aiops_chat.config import load_config
@@ -88,8 +87,6 @@ def run_ask(args: argparse.Namespace) -> int:
                           approver=make_approver(cfg, yes=args.yes), offline=args.offline, dry_run=args.dry_run,
                           audit=audit)
     printer = EventPrinter(sys.stdout, sys.stderr, stream_answer=args.output == "text", verbose=args.verbose)
-    if session.llm is not None:
-        session.llm.on_wait = lambda text: printer(Notice(text))
     text = with_attachments(session, question, attached)
     try:
         finished = session.ask(text, on_event=printer)
