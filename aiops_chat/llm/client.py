@@ -195,8 +195,7 @@ class LLMClient:
             tries = retry.tries_for(exc, self.max_retries)
             _kind, what, _fix = classify(exc, endpoint=self.endpoint, model=self.model, timeout=self.timeout,
                                         provider=self.provider)
-            self._say(f"{what}; waiting for the model at {self.endpoint}, try {next_try} of {tries}"
-                      + (f" in {delay:.0f}s" if delay >= 1 else ""))
+            self._say(f"{what}; try {next_try} of {tries}" + (f" in {delay:.0f}s" if delay >= 1 else ""))
 
         try:
             return retry.retrying(self.max_retries, sleep=self.sleep, also_stop=also_stop,

@@ -1,7 +1,7 @@
 """Telling a person the model is being waited for, instead of a blank terminal.
 
 Each try starts a timer; if no byte of the answer has arrived after `patience` seconds, one line says
-where and which try ("waiting for the model at http://…/v1, try 1 of 4 (timeout 30s)"). The first byte (or
+where and which try ("waiting for the model at http://…/v1, try 1 of up to 4 (timeout 30s)"). The first byte (or
 the try ending) cancels it. Retries are announced by the client itself, before their back-off.
 """
 
@@ -37,7 +37,9 @@ class WaitNotice:
     def start(self, endpoint: str, attempt: int, tries: int, timeout: float | None = None) -> None:
         """A try begins: unless answered() comes first, say so after `patience` seconds."""
         limit = f" (timeout {timeout:g}s)" if timeout else ""
-        text = f"waiting for the model at {endpoint}, try {attempt} of {tries}{limit}"
+        # Before the first failure its kind is unknown (a timeout gets fewer tries): "of up to".
+        of = f"of up to {tries}" if attempt == 1 else f"of {tries}"
+        text = f"waiting for the model at {endpoint}, try {attempt} {of}{limit}"
         with self._lock:
             self._cancel()
             pending = self.timer(self.patience, lambda: self.say(text))

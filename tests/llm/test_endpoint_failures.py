@@ -159,8 +159,8 @@ def test_a_refused_connection_is_retried_with_progress_then_transient() -> None:
     assert len(model.requests) == 4
     assert not exc.permanent and getattr(exc, "kind", None) is Failure.UNREACHABLE
     assert exc.message.startswith(f"LLM unreachable after 4 tries: cannot connect to {BASE_URL}")
-    assert [s.split("; ")[1].split(" in ")[0] for s in said] == [
-        f"waiting for the model at {BASE_URL}, try {n} of 4" for n in (2, 3, 4)]
+    assert [s.split(" in ")[0] for s in said] == [
+        f"cannot connect to {BASE_URL} (ConnectError); try {n} of 4" for n in (2, 3, 4)]
 
 
 def test_a_hang_is_tried_twice_not_four_times_and_says_so() -> None:
@@ -173,8 +173,7 @@ def test_a_hang_is_tried_twice_not_four_times_and_says_so() -> None:
     assert len(model.requests) == 2 and len(waited) == 1
     assert getattr(exc, "kind", None) is Failure.TIMEOUT and not exc.permanent
     assert exc.message == f"LLM unreachable after 2 tries: no answer from {BASE_URL} within 30s"
-    assert said and said[0].startswith(f"no answer from {BASE_URL} within 30s; waiting for the model at "
-                                       f"{BASE_URL}, try 2 of 2")
+    assert said and said[0].startswith(f"no answer from {BASE_URL} within 30s; try 2 of 2")
 
 
 def test_interactive_timeouts_by_default() -> None:
@@ -205,9 +204,12 @@ def test_the_wait_notice_speaks_only_while_no_byte_has_come() -> None:
     notice.start(BASE_URL, 1, 4, 30.0)
     fired[-1]()  # the patience ran out before any byte
     notice.start(BASE_URL, 2, 4, 30.0)
+    fired[-1]()
+    notice.start(BASE_URL, 3, 4, 30.0)
     notice.answered()
     fired[-1]()  # too late: the answer had started
-    assert said == [f"waiting for the model at {BASE_URL}, try 1 of 4 (timeout 30s)"]
+    assert said == [f"waiting for the model at {BASE_URL}, try 1 of up to 4 (timeout 30s)",
+                    f"waiting for the model at {BASE_URL}, try 2 of 4 (timeout 30s)"]
 
 
 # -- doctor --llm --------------------------------------------------------------------------------------
