@@ -195,7 +195,7 @@ def _helm(p: _Parsed, t: str) -> OfflinePlan | None:
 
 def _diagnose(p: _Parsed, t: str) -> OfflinePlan | None:
     if not re.search(r"\bwhy\b|\bnot\s+ready\b|\bcrash|\bbroken\b|\bfailing\b|\bfails?\b|\bwrong\b|\bdiagnos"
-                     r"|\bunhealthy\b|\bhealth\b|\bpending\b|\bdown\b|\bnot\s+working\b|\bproblems?\b|\bissues?\b"
+                     r"|\bunhealthy\b|\bhealth(?:y)?\b|\bwhat\s+happened\b|\bpending\b|\bdown\b|\bnot\s+working\b|\bproblems?\b|\bissues?\b"
                      r"|\bwhat\s+is\s+(?:going\s+on|up|happening)\b|\btroubleshoot\b|\banaly[sz]e\b|\broot\s+cause\b", t):
         return None
     name = _first_name(p)

@@ -100,6 +100,8 @@ READS: list[tuple[str, list[str] | None]] = [
     ("logs for web -n shop, last 20 lines", ["kubectl logs deployment/web --tail=20 -n shop"]),
     ("what pods are running in namespace shop?", ["kubectl get pods -n shop"]),
     ("what's happening with api", diagnose("api")),
+    ("is web healthy", diagnose("web")),
+    ("what happened to web?", diagnose("web")),
     ("how is the rollout of web going", ["kubectl rollout status deployment/web --timeout=60s"]),
     ("why is pod/web-0 in namespace shop not ready?", diagnose("web-0", "pods", "shop")),
     # Ambiguous or unknown requests plan nothing rather than guess.
