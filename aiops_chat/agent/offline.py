@@ -90,7 +90,7 @@ def plan_request(text: str) -> OfflinePlan | None:
         plan = _read_plan(req)
     except ToolArgumentError:
         return None
-    if plan is not None and req.question:
+    if plan is not None and req.question and (_CHANGE_WORDS.search(req.text) or looks_like_write(req.text)):
         plan = _noting_a_question(plan, req)
     if plan is not None and attached:
         plan = replace(plan, intent=plan.intent + " (the attached text is for a language model: without one, "
