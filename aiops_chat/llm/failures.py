@@ -22,6 +22,8 @@ from aiops_chat.errors import LLMError
 from aiops_chat.safe_text import visible
 
 SHOWN_BYTES = 120  # of a body that is not the API's JSON, in the message
+# "Method not allowed" / "not implemented": the URL is served, but not by an API that takes this POST.
+NOT_HERE = frozenset({405, 501})
 
 
 class Failure(enum.Enum):
@@ -126,7 +128,10 @@ def _status(exc: Any, endpoint: str, model: str, provider: str) -> tuple[Failure
             return (Failure.MODEL, f"{endpoint} has no model {model!r} (HTTP 404{' ' + code if code else ''}: "
                                    f"{_short(said, 120)})",
                     "not retried: set [llm] model to one this endpoint serves (`aiops doctor --llm` lists them)")
-        return (Failure.NOT_AN_API, f"{endpoint} has no OpenAI chat API (HTTP 404, {_short(said, 160)})",
+        return (Failure.NOT_AN_API, f"{endpoint} has no OpenAI-compatible API (HTTP 404, {_short(said, 160)})",
+                _url_fix(endpoint, provider, response.content if error is None else b""))
+    if status in NOT_HERE:  # a web server that is not the API (python -m http.server answers POST with 501)
+        return (Failure.NOT_AN_API, f"{endpoint} has no OpenAI-compatible API (HTTP {status}, {_short(said, 160)})",
                 _url_fix(endpoint, provider, response.content if error is None else b""))
     what = f"HTTP {status} from {endpoint}: {_short(said)}"
     if status == 429:

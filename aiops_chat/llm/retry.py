@@ -45,7 +45,8 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, httpx2.TransportError):  # a stream cut off mid-way surfaces unwrapped
         return True
     if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
+        # 501 Not Implemented: a web server that is not the API; it will not start implementing it.
+        return exc.status_code in RETRYABLE_STATUS or (exc.status_code >= 500 and exc.status_code != 501)
     return False
 
 

@@ -90,9 +90,35 @@ def test_an_html_404_says_the_url_is_wrong(stream: bool) -> None:
         exc = fail(c, stream=stream)
         assert router.calls.call_count == 1
     assert exc.permanent and getattr(exc, "kind", None) is Failure.NOT_AN_API
-    assert exc.message.startswith(f"LLM endpoint misconfigured: {NO_V1} has no OpenAI chat API (HTTP 404, text/html")
+    assert exc.message.startswith(f"LLM endpoint misconfigured: {NO_V1} has no OpenAI-compatible API (HTTP 404, text/html")
     assert "404 Not Found" in exc.message and "Error code" not in exc.message
     assert exc.hint == "base_url probably needs /v1: try http://llm.test/v1"
+
+
+@pytest.mark.parametrize("status", [405, 501])
+def test_a_web_server_that_is_not_the_api_is_not_retried(status: int) -> None:
+    # python -m http.server answers a POST with an HTML 501; some servers with 405.
+    page = httpx.Response(status, content=b"<!DOCTYPE HTML><html><title>Error response</title></html>",
+                          headers={"content-type": "text/html;charset=utf-8"})
+    c, said = client(NO_V1, max_retries=3)
+    with mocked(NO_V1, page) as router:
+        exc = fail(c)
+        assert router.calls.call_count == 1
+    assert said == [] and exc.permanent
+    assert f"has no OpenAI-compatible API (HTTP {status}, text/html;charset=utf-8, starting '<!DOCTYPE HTML>" \
+        in exc.message
+    assert exc.hint == "base_url probably needs /v1: try http://llm.test/v1"
+
+
+def test_an_html_502_from_a_gateway_is_transient() -> None:
+    page = httpx.Response(502, content=b"<html><title>502 Bad Gateway</title></html>",
+                          headers={"content-type": "text/html"})
+    c, said = client(max_retries=2)
+    with mocked(BASE_URL, page) as router:
+        exc = fail(c)
+        assert router.calls.call_count == 3
+    assert not exc.permanent and getattr(exc, "kind", None) is Failure.SERVER
+    assert "HTTP 502 from" in exc.message and "502 Bad Gateway" in exc.message and len(said) == 2
 
 
 def test_plain_text_and_json_without_choices_are_not_answers() -> None:
