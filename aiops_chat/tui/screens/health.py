@@ -108,11 +108,31 @@ class HealthScreen(Screen[Finding | None]):
 
 
 def question_about(finding: Finding) -> str:
-    """The prompt the assistant gets for "ask about this finding": the facts, then the question."""
+    """The prompt the assistant gets for "ask about this finding": the question, then the finding's facts.
+
+    The question names the object as kubectl does (`deployment/web in namespace shop`), so without a model
+    the offline planner reads the right object in the right namespace, and it ends in "?": the planner never
+    plans a write from a question. The facts (the message and evidence quote event messages and log lines a
+    workload wrote) go as an attached, untrusted block: the planner never reads it, and once it is in the
+    conversation the injection guard makes any write the model proposes ask a person.
+    """
+    import re
+
+    from aiops_chat.agent.attachments import attach
+    from aiops_chat.agent.request_text import KINDS
+
+    kind = finding.kind.lower()
+    if kind in KINDS:
+        subject = f"{kind}/{finding.name}"
+    elif finding.kind == "HelmRelease":
+        subject = f"the helm release {finding.name}"
+    else:
+        subject = f"{finding.kind} {finding.name}"
     where = f" in namespace {finding.namespace}" if finding.namespace else ""
-    lines = [f"The health check reports {finding.severity} `{finding.reason}` for {finding.subject}{where}: "
-             f"{finding.message}"]
-    if finding.evidence:
-        lines.append("Evidence: " + "; ".join(finding.evidence[:5]))
-    lines.append("What is the root cause, and what should I do to fix it?")
-    return "\n".join(lines)
+    # Reasons are CamelCase words; one taken from an Event can be any text its creator chose.
+    reason = finding.reason if re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,62}", finding.reason) else "a problem"
+    question = (f"Why does {subject}{where} report {reason} ({finding.severity})? What is the root cause, "
+                "and what should I do to fix it?")
+    facts = [f"{finding.severity} {finding.reason} for {finding.kind}/{finding.name}{where}: {finding.message}"]
+    facts += [f"evidence: {line}" for line in finding.evidence[:5]]
+    return attach(question, "the health check's finding", "\n".join(facts))
