@@ -54,7 +54,8 @@ _QUERY_ONLY = frozenset({"sig", "signature", "key", "x-amz-signature", "x-goog-s
 
 
 def words(name: str) -> list[str]:
-    return [w.lower() for w in _WORDS.findall(name)]
+    """The lower-cased words of a name; none for a "name" longer than any name (the splitter backtracks)."""
+    return [w.lower() for w in _WORDS.findall(name)] if len(name) <= MAX_NAME else []
 
 
 @lru_cache(maxsize=4096)

@@ -17,12 +17,14 @@ from collections.abc import Callable, Iterator
 from aiops_chat.redaction.names import MAX_NAME, is_secret_name, is_secret_query_name
 from aiops_chat.redaction.spans import MASK, Span
 
-PATTERNS: list[re.Pattern[str]] = []
+# Every pattern, and whether it is searched for (True: it may start anywhere, so where it can start matters)
+# or only matched at a position the code chose.
+PATTERNS: list[tuple[re.Pattern[str], bool]] = []
 
 
-def _re(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    compiled = re.compile(pattern, flags)
-    PATTERNS.append(compiled)
+def _re(pattern: str, *, searched: bool = True) -> re.Pattern[str]:
+    compiled = re.compile(pattern)
+    PATTERNS.append((compiled, searched))
     return compiled
 
 
@@ -45,13 +47,13 @@ class Text:
 _NEWLINE = _re(r"\n")
 
 # --- values ---------------------------------------------------------------------------------------------
-_DQ = _re(r'"((?:[^"\\\n]|\\.)*+)')
-_ESC_DQ = _re(r'\\"((?:[^"\\\n]|\\(?!")[^\n])*+)')
-_SQ = _re(r"'([^'\n]*+)")
-_TOKEN_EQ = _re(r"(?:[^\s\"'&;,<>]|&(?![\w.\-]{1,64}+=)|,(?![ \t]|[\w.\-]{1,64}+=))++")
-_TOKEN_COLON = _re(r"(?:[^\s\"'&;,<>\]})]|,(?![ \t]|[\w.\-]{1,64}+[=:]))++")
-_WORD = _re(r"[^\s\"']++")
-_BLOCK_INDICATOR = _re(r"[|>][0-9+-]{0,3}+[ \t]*+(?:#[^\n]*+)?$")
+_DQ = _re(r'"((?:[^"\\\n]|\\.)*+)', searched=False)
+_ESC_DQ = _re(r'\\"((?:[^"\\\n]|\\(?!")[^\n])*+)', searched=False)
+_SQ = _re(r"'([^'\n]*+)", searched=False)
+_TOKEN_EQ = _re(r"(?:[^\s\"'&;,<>]|&(?![\w.\-]{1,64}+=)|,(?![ \t]|[\w.\-]{1,64}+=))++", searched=False)
+_TOKEN_COLON = _re(r"(?:[^\s\"'&;,<>\]})]|,(?![ \t]|[\w.\-]{1,64}+[=:]))++", searched=False)
+_WORD = _re(r"[^\s\"']++", searched=False)
+_BLOCK_INDICATOR = _re(r"[|>][0-9+-]{0,3}+[ \t]*+(?:#[^\n]*+)?$", searched=False)
 _ANOTHER_KEY = _re(r"[ \t][A-Za-z_][\w.\-]{0,127}+=")
 _ANOTHER_YAML_KEY = _re(r"[ \t][A-Za-z_][\w.\-]{0,127}+:(?:[ \t]|$)")
 _PLACEHOLDERS = frozenset({"", "true", "false", "null", "none", "nil", "~", "yes", "no", '""', "''", "[redacted]",
@@ -112,7 +114,7 @@ def _block_scalar(t: Text, key_pos: int, value_pos: int) -> Span:
 
 # --- key = value, key: value ----------------------------------------------------------------------------
 _KEY = _re(r"(?<![\w.$@/-])(?P<key>[A-Za-z_][\w.\-]{0,127}+)(?P<kq>\\?[\"'])?[ \t]*+(?P<sep>:=|=>|=|:)[ \t]*+")
-_LINE_PREFIX = _re(r"[ \t]*+(?:-[ \t]{1,8})*+(?:export[ \t]{1,8})?(?:\\?[\"'])?")
+_LINE_PREFIX = _re(r"[ \t]*+(?:-[ \t]{1,8})*+(?:export[ \t]{1,8})?(?:\\?[\"'])?", searched=False)
 
 
 def _value(t: Text, key: str, key_start: int, sep: str, pos: int) -> Span | None:
@@ -220,9 +222,9 @@ _AUTHZ = _re(r"(?i)(?<![\w\-])(?:proxy-)?authorization[\"']?[ \t]*+[:=][ \t]*+[\
              r"[ \t]++)?(?P<v>[^\s\"',;]++)")
 _BEARER = _re(r"(?i)(?<![\w\-])(?:bearer|basic)[ \t]++(?P<v>[\w.~+/=\-]{8,}+)")
 _COOKIE = _re(r"(?i)(?<![\w\-])(?P<set>set-)?cookie[ \t]*+:[ \t]*+")
-_COOKIE_PAIR = _re(r"[ \t]*+(?P<n>[^=;\s\"']{1,128}+)=(?P<v>[^;\n\"]*+);?")
+_COOKIE_PAIR = _re(r"[ \t]*+(?P<n>[^=;\s\"']{1,128}+)=(?P<v>[^;\n\"]*+);?", searched=False)
 _URL = _re(r"(?<![\w+.\-])[A-Za-z][\w+.\-]{0,31}+://(?P<rest>[^\s\"'<>`]*+)")
-_PORT = _re(r"[0-9]{1,5}(?:/|$)")
+_PORT = _re(r"[0-9]{1,5}(?:/|$)", searched=False)
 _QUERY = _re(r"[?&;](?P<k>[\w.\[\]\-]{1,64}+)=(?P<v>[^&\s#\"'<>;]*+)")
 
 
@@ -275,7 +277,7 @@ _FLAG = _re(r"(?<![\w\-])(?P<flag>--?[A-Za-z][\w.\-]{0,63}+)(?:(?P<eq>=)|[ \t]++
 _ATTACHED = _re(r"(?<![\w\-])-(?P<opt>[pau])(?P<v>[^\s\-][^\s]*+)")
 _PROGRAMS = _re(r"(?<![\w\-])(?:(?P<p>mysql\w*+|mariadb\w*+|mongo(?:sh|dump|restore)?|sshpass|login)|(?P<a>redis-cli))"
                 r"(?![\w\-])")
-_DIGITS = _re(r"[0-9]++")
+_DIGITS = _re(r"[0-9]++", searched=False)
 
 
 class _Programs:
@@ -332,7 +334,7 @@ def _flags(t: Text) -> Iterator[Span]:
 # --- PEM blocks -----------------------------------------------------------------------------------------
 _PEM_BEGIN = _re(r"-----BEGIN (?P<label>[A-Z0-9 ]{1,64}+)-----")
 _PEM_END = _re(r"-----END (?P<label>[A-Z0-9 ]{1,64}+)-----")
-_PEM_LINE = _re(r"[ \t]*+(?:[A-Za-z0-9+/=]++|(?:Proc-Type|DEK-Info|Comment):[^\n]*+)[ \t\r]*+")
+_PEM_LINE = _re(r"[ \t]*+(?:[A-Za-z0-9+/=]++|(?:Proc-Type|DEK-Info|Comment):[^\n]*+)[ \t\r]*+", searched=False)
 
 
 def _pem(t: Text) -> Iterator[Span]:
@@ -366,9 +368,9 @@ def _pem(t: Text) -> Iterator[Span]:
 # --- JSON Secrets inside a line (a log line, last-applied-configuration) --------------------------------
 _JSON_KIND_SECRET = _re(r'(?P<q>\\?")kind(?P=q)[ \t]*+:[ \t]*+(?P=q)Secret(?P=q)')
 _JSON_DATA = _re(r'(?P<q>\\?")(?:data|stringData)(?P=q)[ \t]*+:[ \t]*+\{')
-_JSON_PAIR = _re(r'[ \t]*+"(?:[^"\\\n]|\\.)*+"[ \t]*+:[ \t]*+"(?P<v>(?:[^"\\\n]|\\.)*+)"[ \t]*+,?')
+_JSON_PAIR = _re(r'[ \t]*+"(?:[^"\\\n]|\\.)*+"[ \t]*+:[ \t]*+"(?P<v>(?:[^"\\\n]|\\.)*+)"[ \t]*+,?', searched=False)
 _JSON_ESC_PAIR = _re(r'[ \t]*+\\"(?:[^"\\\n]|\\(?!")[^\n])*+\\"[ \t]*+:[ \t]*+'
-                     r'\\"(?P<v>(?:[^"\\\n]|\\(?!")[^\n])*+)\\"[ \t]*+,?')
+                     r'\\"(?P<v>(?:[^"\\\n]|\\(?!")[^\n])*+)\\"[ \t]*+,?', searched=False)
 
 
 def _json_secrets_in_lines(t: Text) -> Iterator[Span]:

@@ -22,7 +22,7 @@ _KEY_LINE = re.compile(r"(?P<indent>[ \t]*+)(?P<dash>(?:-[ \t]{1,8})*+)"
 _SECRET_KIND = re.compile(r"[\"']?Secret[\"']?[ \t]*+(?:#[^\n]*+)?")
 _FLOW_PAIR = re.compile(r"(?P<k>[^{},:\s][^{},:\n]{0,255}+):[ \t]*+(?P<v>[^,}\n]*+)")
 _BLOCK = re.compile(r"[|>][0-9+-]{0,3}+[ \t]*+(?:#[^\n]*+)?")
-PATTERNS.extend((_KEY_LINE, _SECRET_KIND, _FLOW_PAIR, _BLOCK))
+PATTERNS.extend(((_KEY_LINE, False), (_SECRET_KIND, False), (_FLOW_PAIR, True), (_BLOCK, False)))
 
 
 @dataclass
@@ -74,29 +74,33 @@ def yaml_spans(t: Text) -> list[Span]:
             mapping.value_line = i
 
     spans: list[Span] = []
+    # In line order, skipping what an earlier block already covered: nested blocks are masked once.
     covered = -1
-    for mapping in mappings:
-        if mapping.secret:
-            for i in mapping.data_lines:
-                if i > covered:
-                    covered = _mask_block(t, keys, starts, ends, i, spans)
-        if mapping.secret_name and mapping.value_line is not None:
-            spans.extend(_value_of(t, keys[mapping.value_line], starts, ends, mapping.value_line))
+    for i in sorted(i for mapping in mappings if mapping.secret for i in mapping.data_lines):
+        if i > covered:
+            covered = _mask_block(t, keys, starts, ends, i, spans)
+    covered = -1
+    for i in sorted(m.value_line for m in mappings if m.secret_name and m.value_line is not None):
+        if i > covered:
+            span, covered = _value_of(t, keys[i], starts, ends, i)
+            if span:
+                spans.append(span)
     return spans
 
 
-def _value_of(t: Text, m: re.Match[str], starts: list[int], ends: list[int], i: int) -> list[Span]:
+def _value_of(t: Text, m: re.Match[str], starts: list[int], ends: list[int], i: int) -> tuple[Span | None, int]:
+    """The span of an env entry's value on line ``i`` (a block scalar included), and its last line."""
     rest = m.group("rest") or ""
     if not rest.strip() or is_placeholder(rest):
-        return []
+        return None, i
     start = m.start("rest")
     if _BLOCK.fullmatch(rest.strip()):
         indent = len(m.group("indent")) + len(m.group("dash"))
         j = i + 1
         while j < len(starts) and (not t.s[starts[j]:ends[j]].strip() or _indent(t.s, starts[j], ends[j]) > indent):
             j += 1
-        return [(start, ends[j - 1])]
-    return [(start, start + len(rest.rstrip()))]
+        return (start, ends[j - 1]), j - 1
+    return (start, start + len(rest.rstrip())), i
 
 
 def _mask_block(t: Text, keys: dict[int, re.Match[str]], starts: list[int], ends: list[int], i: int,
