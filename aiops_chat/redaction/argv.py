@@ -37,8 +37,9 @@ def redact_argv(argv: Sequence[str], extra_patterns: Sequence[str] = ()) -> list
             name, eq, value = arg[2:].partition("=")
             if eq:
                 out[i] = f"--{name}={_flag_value(name, value, creating_secret)}"
-            elif nxt is not None and _takes_secret_value(name):
-                out[nxt] = _flag_value(name, out[nxt], creating_secret)
+            elif i + 1 < len(out) and not out[i + 1].startswith("--") and _takes_secret_value(name):
+                # `--password -x1`: a password may start with a dash; only another long flag ends the value.
+                out[i + 1] = _flag_value(name, out[i + 1], creating_secret)
                 i += 1
         elif arg.startswith("-") and len(arg) >= 2 and arg[1] in "pau" and not arg.startswith("--"):
             opt, attached = arg[1], arg[2:]

@@ -14,6 +14,8 @@ from functools import lru_cache
 MAX_NAME = 128  # longer "names" are not names; judging them would only cost time
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# Every secret name contains one of these; most names contain none, and are let go without being split.
+_CANDIDATE = re.compile(r"pass|pwd|secret|token|credential|auth|cookie|dsn|key|sas")
 
 # A word that is a credential on its own: `password`, `DB_PASS`, `auth`, `Cookie`.
 _SECRET_WORDS = frozenset({
@@ -64,6 +66,8 @@ def is_secret_name(name: str) -> bool:
     if not name or len(name) > MAX_NAME or name in _NOT_SECRET:
         return False
     bare = name.strip("-_.$@\"'")
+    if not _CANDIDATE.search(bare.lower()):
+        return False
     if bare.lower() in _ALWAYS_SECRET:
         return True
     parts = words(bare)

@@ -121,7 +121,8 @@ def _mask_block(t: Text, keys: dict[int, re.Match[str]], starts: list[int], ends
                 break
             inner = keys.get(j)
             if inner and inner.group("rest") and not _BLOCK.fullmatch(inner.group("rest").strip()):
-                spans.append((inner.start("rest"), le))
+                value = inner.group("rest").split(" #", 1)[0].rstrip()  # a YAML comment stays
+                spans.append((inner.start("rest"), inner.start("rest") + len(value)))
             elif not inner:
                 spans.append((ls + _indent(t.s, ls, le), le))
         j += 1
