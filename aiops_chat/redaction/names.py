@@ -42,7 +42,8 @@ _DESCRIPTORS = frozenset({
 })
 # First words that make the name a switch or a reference: existingSecret, createSecret, no-password.
 _LEADING_DESCRIPTORS = frozenset({"existing", "use", "create", "from", "enable", "enabled", "disable", "no",
-                                  "skip", "allow", "require", "show", "mount", "generate", "rotate", "automount"})
+                                  "skip", "allow", "require", "show", "mount", "generate", "rotate", "automount",
+                                  "checksum", "hash", "sha", "sha1", "sha256", "md5", "digest"})
 # Whole names that look secret but are not: the shell's working directory.
 _NOT_SECRET = frozenset({"PWD", "OLDPWD"})
 # Whole names that are credentials although their words say otherwise (kubeconfig).

@@ -114,6 +114,9 @@ def _block_scalar(t: Text, key_pos: int, value_pos: int) -> Span:
 
 # --- key = value, key: value ----------------------------------------------------------------------------
 _KEY = _re(r"(?<![\w.$@/-])(?P<key>[A-Za-z_][\w.\-]{0,127}+)(?P<kq>\\?[\"'])?[ \t]*+(?P<sep>:=|=>|=|:)[ \t]*+")
+# Words that name a credential when they are a key, but head a message as often: "auth: token refreshed".
+_WEAK_NAMES = frozenset({"auth", "pass", "sas", "dsn", "cookie", "credentials", "credential"})
+_OBJECT_REF = _re(r"[a-z0-9][a-z0-9.\-]{0,62}+/[a-z0-9][a-z0-9.\-]{0,252}+", searched=False)
 _LINE_PREFIX = _re(r"[ \t]*+(?:-[ \t]{1,8})*+(?:export[ \t]{1,8})?(?:\\?[\"'])?", searched=False)
 
 
@@ -130,6 +133,8 @@ def _value(t: Text, key: str, key_start: int, sep: str, pos: int) -> Span | None
         return None  # a Cookie header: the cookie rule masks its values and keeps the names
     ls = t.line_start(key_start)
     at_line_start = key_start - ls <= 256 and (_LINE_PREFIX.fullmatch(s, ls, key_start) is not None)
+    if not at_line_start and sep == ":" and s[pos - 1] in " \t" and key.lower() in _WEAK_NAMES:
+        return None  # mid-line "<word>: " is a message's prefix far more often than a credential
     if at_line_start and sep == ":" and pos > key_start and s[pos - 1] in " \t":
         if _BLOCK_INDICATOR.match(s, pos, t.line_end(pos)):
             return _block_scalar(t, key_start, pos)
@@ -150,10 +155,14 @@ def _key_values(t: Text) -> Iterator[Span]:
         pos = m.end()
         if not is_secret_name(m.group("key")):
             continue
-        span = _value(t, m.group("key"), m.start("key"), m.group("sep"), m.end())
-        if span and not is_placeholder(s[span[0]:span[1]]):
-            yield span
-            pos = max(pos, span[1])
+        key = m.group("key")
+        span = _value(t, key, m.start("key"), m.group("sep"), m.end())
+        if not span or is_placeholder(s[span[0]:span[1]]):
+            continue
+        if key.lower() in ("secret", "secrets") and _OBJECT_REF.fullmatch(s, *span):
+            continue  # klog's secret="namespace/name" names the object
+        yield span
+        pos = max(pos, span[1])
 
 
 # name/value pairs: {"name":"DB_PASSWORD","value":"x"}, {Name:API_TOKEN Value:x}, <add key="ApiKey" value="x"/>

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from aiops_chat.redaction.names import is_secret_name
-from aiops_chat.redaction.patterns import PATTERNS, Text, is_placeholder
+from aiops_chat.redaction.patterns import PATTERNS, Text, is_placeholder, quoted_value
 from aiops_chat.redaction.spans import Span
 
 _KEY_LINE = re.compile(r"(?P<indent>[ \t]*+)(?P<dash>(?:-[ \t]{1,8})*+)"
@@ -46,6 +46,11 @@ def yaml_spans(t: Text) -> list[Span]:
             stack.clear()  # the next document
             continue
         if t.s.find(":", ls, le) < 0:
+            bare = t.s[ls:le].lstrip(" \t")
+            if bare[:1] in ("{", "}"):  # JSON laid out on lines: each object is a mapping of its own
+                indent = le - ls - len(bare)
+                while stack and stack[-1][0] > indent:
+                    stack.pop()
             continue
         m = _KEY_LINE.match(t.s, ls, le)
         if not m:
@@ -64,11 +69,11 @@ def yaml_spans(t: Text) -> list[Span]:
         mapping = mappings[stack[-1][1]]
         key = m.group("plain") or m.group("dq") or m.group("sq")
         rest = m.group("rest") or ""
-        if key == "kind" and _SECRET_KIND.fullmatch(rest.strip()):
+        if key == "kind" and _SECRET_KIND.fullmatch(rest.strip().rstrip(",").rstrip()):
             mapping.secret = True
         elif key in ("data", "stringData"):
             mapping.data_lines.append(i)
-        elif key == "name" and is_secret_name(rest.strip().strip("\"'")):
+        elif key == "name" and is_secret_name(rest.strip().rstrip(",").strip("\"'")):
             mapping.secret_name = True
         elif key == "value":
             mapping.value_line = i
@@ -100,7 +105,16 @@ def _value_of(t: Text, m: re.Match[str], starts: list[int], ends: list[int], i: 
         while j < len(starts) and (not t.s[starts[j]:ends[j]].strip() or _indent(t.s, starts[j], ends[j]) > indent):
             j += 1
         return (start, ends[j - 1]), j - 1
-    return (start, start + len(rest.rstrip())), i
+    return _scalar(t.s, start, ends[i]), i
+
+
+def _scalar(s: str, start: int, end: int) -> Span:
+    """A one-line YAML (or JSON) value: inside its quotes, or up to a comment; JSON's trailing comma stays."""
+    quoted = quoted_value(s, start)
+    if quoted:
+        return quoted
+    value = s[start:end].split(" #", 1)[0].rstrip()
+    return start, start + len(value)
 
 
 def _mask_block(t: Text, keys: dict[int, re.Match[str]], starts: list[int], ends: list[int], i: int,
@@ -121,8 +135,7 @@ def _mask_block(t: Text, keys: dict[int, re.Match[str]], starts: list[int], ends
                 break
             inner = keys.get(j)
             if inner and inner.group("rest") and not _BLOCK.fullmatch(inner.group("rest").strip()):
-                value = inner.group("rest").split(" #", 1)[0].rstrip()  # a YAML comment stays
-                spans.append((inner.start("rest"), inner.start("rest") + len(value)))
+                spans.append(_scalar(t.s, inner.start("rest"), le))
             elif not inner:
                 spans.append((ls + _indent(t.s, ls, le), le))
         j += 1

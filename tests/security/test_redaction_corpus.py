@@ -45,3 +45,16 @@ def test_the_corpus_covers_what_issue_9_lists() -> None:
                  "curl -u", "mysql", "--token", "--password", "block scalar", "flow-style", "kind Secret with a comment",
                  "json secret inside a log line", "go map", "xml", "env dump", "authorization basic", "kubeconfig"):
         assert form in names, form
+
+
+def test_an_ordinary_pod_is_untouched_as_yaml_and_as_json() -> None:
+    # secretKeyRef, secretName, serviceAccountToken, imagePullSecrets, checksum/secret, PASSWORD_FILE, digests,
+    # uids and managedFields all name or point at secrets without holding one.
+    import json
+
+    text = (Path(__file__).parent / "fixtures" / "ordinary_pod.yaml").read_text(encoding="utf-8")
+    assert redact(text) == text
+    as_json = json.dumps(yaml.safe_load(text), indent=4)
+    assert redact(as_json) == as_json
+    lines = "\n".join(json.dumps(yaml.safe_load(text), indent=4) for _ in range(2))  # not one document
+    assert redact(lines) == lines
