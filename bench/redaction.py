@@ -62,6 +62,9 @@ ADVERSARIAL: dict[str, Callable[[int], str]] = {
     "base64-ish, no spaces": _repeat("aB3+/x9Z"),
     "eyJ.eyJ. (JWT-ish)": _repeat("eyJ."),
     "-----BEGIN without END": _repeat("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n"),
+    "-----END without BEGIN": _repeat("QUJDREVGR0g=\n-----END RSA PRIVATE KEY-----\n"),
+    "Secret, 1 key per line": lambda size: ("apiVersion: v1\nkind: Secret\ndata:\n" + "".join(
+        f"  k{i}: aHVudGVyMg==\n" for i in range(size // 16)))[:size],
     "deep JSON [[[[": lambda size: "[" * (size // 2) + "]" * (size - size // 2),
     'deep JSON {"a":{"a":': lambda size: _repeat('{"a":')(size),
     "x://x://x:": _repeat("x://x:"),

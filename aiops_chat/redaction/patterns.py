@@ -348,11 +348,12 @@ _PEM_LINE = _re(r"[ \t]*+(?:[A-Za-z0-9+/=]++|(?:Proc-Type|DEK-Info|Comment):[^\n
 
 def _pem(t: Text) -> Iterator[Span]:
     s = t.s
-    if "-----BEGIN " not in s:
+    if "-----BEGIN " not in s and "-----END " not in s:
         return
     ends: dict[str, list[int]] = {}
     for m in _PEM_END.finditer(s):
         ends.setdefault(m.group("label"), []).append(m.start())
+    matched: set[int] = set()
     covered = 0
     for m in _PEM_BEGIN.finditer(s):
         if m.start() < covered:
@@ -361,9 +362,10 @@ def _pem(t: Text) -> Iterator[Span]:
         i = bisect_left(places, m.end())
         if i < len(places):
             covered = places[i]
+            matched.add(places[i])
             yield m.end(), places[i]
             continue
-        # No END (the output was cut): hide the key-shaped lines that follow, up to the first other line.
+        # No END (the tail was cut off): hide the key-shaped lines that follow, up to the first other line.
         stop = t.line_end(m.end())
         while stop < len(s):
             nxt = t.line_end(stop + 1)
@@ -372,6 +374,20 @@ def _pem(t: Text) -> Iterator[Span]:
             stop = nxt
         covered = stop
         yield m.end(), stop
+    # No BEGIN (the head was cut off, as a head-and-tail cap does): hide the key-shaped lines before the END.
+    floor = 0
+    for place in sorted(p for places in ends.values() for p in places if p not in matched):
+        first = line = max(t.line_start(place), floor)
+        if first < place and not _PEM_LINE.fullmatch(s, first, place):
+            floor = place
+            continue  # other text before the END on its line: not the key's last line
+        while line > floor:
+            previous = t.line_start(line - 1)
+            if previous == line - 1 or not _PEM_LINE.fullmatch(s, previous, line - 1):
+                break
+            first = line = previous
+        floor = place
+        yield first, place
 
 
 # --- JSON Secrets inside a line (a log line, last-applied-configuration) --------------------------------
