@@ -65,6 +65,9 @@ def is_placeholder(value: str) -> bool:
     v = value.strip().strip("\"'").strip()
     if v.lower() in _PLACEHOLDERS or (v and set(v) == {"*"}):
         return True
+    size, _, unit = v.partition(" ")
+    if unit == "bytes" and size.isdigit():
+        return True  # `kubectl describe secret` prints sizes, never values
     return v.startswith(("${", "$(", "{{", "<set to the key")) or (v[:1] == "<" and v[-1:] == ">" and len(v) < 64)
 
 
