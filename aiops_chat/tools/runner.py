@@ -198,7 +198,8 @@ class ToolRunner:
 
     def _record(self, tool: str, result: CommandResult) -> None:
         if self.guard is not None:
-            self.guard.observe(result.argv, verdict=result.verdict, executed=result.executed, stderr=result.stderr)
+            self.guard.observe(result.argv, verdict=result.verdict, executed=result.executed, stderr=result.stderr,
+                               stdout=result.stdout)
         self.plan.append(PlanStep(tool, result.argv, result.verdict.decision.value, result.executed,
                                   result.exit_code, "" if result.executed else (result.error or "")))
         if result.executed:
