@@ -45,7 +45,7 @@ def run_ask(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config)
     question = " ".join(args.question).strip()
-    audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
+    audit = AuditLog.for_config(cfg) if cfg.audit.enabled else None
     session = ChatSession(cfg, context=args.context, namespace=args.namespace, source="ask",
                           approver=make_approver(cfg, yes=args.yes), offline=args.offline, dry_run=args.dry_run,
                           audit=audit)

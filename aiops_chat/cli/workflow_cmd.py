@@ -147,7 +147,7 @@ def _executor(args: argparse.Namespace, cfg: Config, *, context: str | None = No
     from aiops_chat.audit import AuditLog
     from aiops_chat.execution import Executor
 
-    audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
+    audit = AuditLog.for_config(cfg) if cfg.audit.enabled else None
     namespace = getattr(args, "namespace", None) or cfg.workflow.namespace
     return Executor(cfg, context=context or args.context, namespace=namespace, audit=audit, source="cli")
 
