@@ -13,6 +13,8 @@ import shlex
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from aiops_chat.safe_text import json_visible, visible
+
 if TYPE_CHECKING:
     from aiops_chat.agent.events import TurnFinished
     from aiops_chat.config import Config
@@ -52,7 +54,7 @@ def run_ask(args: argparse.Namespace) -> int:
     printer = EventPrinter(sys.stdout, sys.stderr, stream_answer=args.output == "text", verbose=args.verbose)
     finished = session.ask(question, on_event=printer)
     if args.output == "json":
-        print(json.dumps(as_json(finished), indent=2, ensure_ascii=False))
+        print(json_visible(json.dumps(as_json(finished), indent=2, ensure_ascii=False)))
     else:
         printer.finish(finished)
     return 0
@@ -87,18 +89,18 @@ class EventPrinter:
         from aiops_chat.agent.events import Notice, TextDelta, ToolCallFinished, ToolCallStarted
 
         if isinstance(event, TextDelta) and self.stream_answer:
-            self.out.write(event.text)
+            self.out.write(visible(event.text))
             self.out.flush()
             self._ends_with_newline = event.text.endswith("\n")
         elif isinstance(event, ToolCallStarted):
             what = shlex.join(event.argv) if event.argv else event.tool
-            self.err.write(f"→ {what}  [{event.decision}{': ' + event.reason if event.decision != 'allow' else ''}]\n")
+            self.err.write(visible(f"→ {what}  [{event.decision}{': ' + event.reason if event.decision != 'allow' else ''}]\n"))
         elif isinstance(event, ToolCallFinished) and event.result is not None and not event.result.executed:
-            self.err.write(f"  not run: {event.result.error}\n")
+            self.err.write(visible(f"  not run: {event.result.error}\n"))
         elif isinstance(event, ToolCallFinished) and self.verbose:
-            self.err.write(f"  {event.output[:400]}\n")
+            self.err.write(visible(f"  {event.output[:400]}\n"))
         elif isinstance(event, Notice):
-            self.err.write(f"aiops: {event.text}\n")
+            self.err.write(visible(f"aiops: {event.text}\n"))
         self.err.flush()
 
     def finish(self, finished: TurnFinished) -> None:
@@ -108,5 +110,5 @@ class EventPrinter:
         if proposed:
             self.out.write("\nProposed, not run:\n")
             for step in proposed:
-                self.out.write(f"    {shlex.join(step.argv)}    # {step.note or 'not approved'}\n")
+                self.out.write(visible(f"    {shlex.join(step.argv)}    # {step.note or 'not approved'}\n"))
         self.out.flush()

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from aiops_chat.errors import UsageError
+from aiops_chat.safe_text import visible
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     executor = Executor(cfg, context=args.context, namespace=args.namespace, audit=audit, source="cli", approver=approver)
     verdict = executor.check(argv)
     target = f"context {executor.target.context or '(none)'}, namespace {executor.target.namespace}"
-    print(f"{verdict.decision.value.upper()} ({verdict.risk.value}) on {target}: {verdict.reason}", file=sys.stderr)
+    print(visible(f"{verdict.decision.value.upper()} ({verdict.risk.value}) on {target}: {verdict.reason}"), file=sys.stderr)
     if verdict.decision is Decision.DENY:
         executor.run(argv, request="aiops run")  # records the refusal
         return 3
@@ -52,16 +53,16 @@ def run(args: argparse.Namespace) -> int:
             print("no server-side preview exists for this command", file=sys.stderr)
         else:
             shown = executor.run(preview, request="aiops run --dry-run preview")
-            print(f"--- preview: {' '.join(preview)}", file=sys.stderr)
-            sys.stderr.write(shown.stdout or shown.stderr or (shown.error or "") + "\n")
+            print(visible(f"--- preview: {' '.join(preview)}"), file=sys.stderr)
+            sys.stderr.write(visible(shown.stdout or shown.stderr or (shown.error or "") + "\n"))
     result = executor.run(argv, request="aiops run")
     if not result.executed:
-        print(f"aiops: not run: {result.error}", file=sys.stderr)
+        print(visible(f"aiops: not run: {result.error}"), file=sys.stderr)
         return 3 if result.error and result.error.startswith("not approved") else 2
-    sys.stdout.write(result.stdout)
-    sys.stderr.write(result.stderr)
+    sys.stdout.write(visible(result.stdout) if sys.stdout.isatty() else result.stdout)  # a pipe gets kubectl's bytes
+    sys.stderr.write(visible(result.stderr))
     if result.truncated:
         print("aiops: output was cut; narrow the command (e.g. --tail, -l) to see more", file=sys.stderr)
     if result.error:
-        print(f"aiops: {result.error}", file=sys.stderr)
+        print(visible(f"aiops: {result.error}"), file=sys.stderr)
     return result.exit_code if result.exit_code is not None else 124
