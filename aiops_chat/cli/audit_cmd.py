@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from aiops_chat.exit_codes import FAILURE, OK
-from aiops_chat.safe_text import visible
+from aiops_chat.safe_text import json_visible, visible
 
 if TYPE_CHECKING:
     from aiops_chat.audit import AuditLog
@@ -43,7 +43,7 @@ def run_show(args: argparse.Namespace) -> int:
         entries = entries[-args.tail:]
     for e in entries:
         if args.output == "json":
-            print(json.dumps(e, ensure_ascii=False))  # escapes every control character
+            print(json_visible(json.dumps(e, ensure_ascii=False)))  # C0 escaped by json, the rest by us
             continue
         print(visible(_line(e)))  # entries hold what models, clusters and logs wrote
     return OK

@@ -57,7 +57,7 @@ class ApprovalModal(ModalScreen[bool]):
                     yield Static(visible(req.preview), markup=False)
             if req.confirm_word is not None:
                 yield Label(f"This cannot be undone. Type [b]{escape(visible(req.confirm_word))}[/b] to approve:", id="approval-hint")
-                yield Input(placeholder=req.confirm_word, id="approval-confirm")
+                yield Input(placeholder=visible(req.confirm_word), id="approval-confirm")
             with Horizontal(id="approval-buttons"):
                 yield Button("Approve \\[y]" if req.confirm_word is None else "Approve", id="approve",
                              variant="error" if req.risk == "destructive" else "warning",
