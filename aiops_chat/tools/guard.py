@@ -23,7 +23,7 @@ printed column (checked against a real kube-apiserver in tests/security/test_gua
   User subject), HPAs (REFERENCE prints `scaleTargetRef`'s kind/name, path segments), ControllerRevisions
   (CONTROLLER prints an ownerReference's kind/name, unvalidated), IngressClasses (PARAMETERS: kind/name of
   a chart author's choosing), CSIDrivers (token audiences), VolumeAttachments, CSRs (REQUESTOR is any
-  user name), every custom resource (its additionalPrinterColumns print whatever field its author chose,
+  user name), PodDisruptionBudgets (a 1.20 API server accepts a sentence as a PDB's name), every custom resource (its additionalPrinterColumns print whatever field its author chose,
   and the same plural in another group is not the built-in) and `all` (a CRD may join the `all` category).
 - `-o wide` adds free text for some of those kinds: IMAGES (a container image is any string without outer
   spaces) for kinds with a pod template; OS-IMAGE, KERNEL-VERSION and CONTAINER-RUNTIME for nodes (the
@@ -94,7 +94,6 @@ for _group, _table in {
     "batch": "jobs:job cronjobs:cronjob,cj",
     "networking.k8s.io": "ingresses:ingress,ing networkpolicies:networkpolicy,netpol",
     "discovery.k8s.io": "endpointslices:endpointslice",
-    "policy": "poddisruptionbudgets:poddisruptionbudget,pdb",
     "storage.k8s.io": "storageclasses:storageclass,sc csinodes:csinode",
     "scheduling.k8s.io": "priorityclasses:priorityclass,pc",
     "node.k8s.io": "runtimeclasses:runtimeclass",

@@ -44,6 +44,7 @@ FREE_TEXT_READS = [
     ("get csidrivers", "token audiences"),
     ("get csr", "REQUESTOR: any user name"),
     ("get volumeattachments", "source and node names"),
+    ("get pdb", "a PodDisruptionBudget's name: the API server takes a sentence"),
     ("get deploy,rolebindings", "one free-text kind in a list"),
     ("get widgets.example.com", "additionalPrinterColumns: any field, the author's choice"),
     ("get pods.example.com", "a custom resource named like a built-in"),
