@@ -219,6 +219,8 @@ class AuditLog:
         for _, path in self._heads():
             # Not fatal: the entry matters more than its head, and verify reports a head that fell behind.
             with contextlib.suppress(OSError):
+                if path != self.head_path:
+                    path.parent.mkdir(parents=True, exist_ok=True)
                 _replace_durably(path, data)
 
     # -- reading ----------------------------------------------------------------------------------------
@@ -260,7 +262,7 @@ class AuditLog:
         prev = GENESIS
         last = before_last = _EMPTY
         expected_seq = 1
-        unsigned_after_signed = 0
+        unsigned_after_signed = signed_unchecked = 0
         lines = data.split(b"\n")
         trailing = lines.pop()  # b"" when the file ends with a newline
         for number, raw in enumerate(lines, start=1):
@@ -278,7 +280,9 @@ class AuditLog:
             if "gap" in entry:
                 report.fail(f"line {number} (seq {seq}): when aiops appended this entry, {_text(entry['gap'])} "
                             "(entries were cut, edited or the head replaced; archive log and head to start anew)")
-            if self.key is not None:
+            if self.key is None:
+                signed_unchecked += _MAC_SUFFIX.search(raw) is not None
+            else:
                 mac = _MAC_SUFFIX.search(raw)
                 if mac is None:
                     unsigned_after_signed += bool(report.authenticated)
@@ -291,6 +295,9 @@ class AuditLog:
             before_last, last = last, _Mark(seq, line_hash(raw))
             prev = last.hash
             report.entries += 1
+        if signed_unchecked:
+            report.problems.append(f"{signed_unchecked} entries carry a MAC that was not checked: set [audit] "
+                                   "hmac_key_file to the key they were written with")
         if unsigned_after_signed:
             report.fail(f"{unsigned_after_signed} entries after the first authenticated one carry no MAC: written "
                         "without the key")
