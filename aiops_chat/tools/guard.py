@@ -23,7 +23,9 @@ printed column (checked against a real kube-apiserver in tests/security/test_gua
   User subject), HPAs (REFERENCE prints `scaleTargetRef`'s kind/name, path segments), ControllerRevisions
   (CONTROLLER prints an ownerReference's kind/name, unvalidated), IngressClasses (PARAMETERS: kind/name of
   a chart author's choosing), CSIDrivers (token audiences), VolumeAttachments, CSRs (REQUESTOR is any
-  user name), PodDisruptionBudgets (a 1.20 API server accepts a sentence as a PDB's name), every custom resource (its additionalPrinterColumns print whatever field its author chose,
+  user name), PodDisruptionBudgets (a 1.20 API server accepts a sentence as a PDB's name),
+  PersistentVolumeClaims and PersistentVolumes (VOLUME prints a claim's `spec.volumeName`, CLAIM a volume's
+  `claimRef`: the API server validates neither, and tenants write claims, provisioners volumes), every custom resource (its additionalPrinterColumns print whatever field its author chose,
   and the same plural in another group is not the built-in) and `all` (a CRD may join the `all` category).
 - `-o wide` adds free text for some of those kinds: IMAGES (a container image is any string without outer
   spaces) for kinds with a pod template; OS-IMAGE, KERNEL-VERSION and CONTAINER-RUNTIME for nodes (the
@@ -85,8 +87,7 @@ _WORKLOAD_SERVED = frozenset({"top pod", "top node"})
 _BUILTIN: dict[str, tuple[str, str]] = {}
 for _group, _table in {
     "": "pods:pod,po services:service,svc endpoints:endpoint,ep configmaps:configmap,cm "
-        "namespaces:namespace,ns nodes:node,no persistentvolumes:persistentvolume,pv "
-        "persistentvolumeclaims:persistentvolumeclaim,pvc serviceaccounts:serviceaccount,sa "
+        "namespaces:namespace,ns nodes:node,no serviceaccounts:serviceaccount,sa "
         "resourcequotas:resourcequota,quota limitranges:limitrange,limits "
         "replicationcontrollers:replicationcontroller,rc",
     "apps": "deployments:deployment,deploy replicasets:replicaset,rs statefulsets:statefulset,sts "

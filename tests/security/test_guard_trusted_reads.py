@@ -45,6 +45,8 @@ FREE_TEXT_READS = [
     ("get csr", "REQUESTOR: any user name"),
     ("get volumeattachments", "source and node names"),
     ("get pdb", "a PodDisruptionBudget's name: the API server takes a sentence"),
+    ("get pvc", "VOLUME: spec.volumeName, not validated"),
+    ("get pv -o wide", "CLAIM: claimRef, not validated"),
     ("get deploy,rolebindings", "one free-text kind in a list"),
     ("get widgets.example.com", "additionalPrinterColumns: any field, the author's choice"),
     ("get pods.example.com", "a custom resource named like a built-in"),
