@@ -241,21 +241,28 @@ class AuditLog:
         """Check the chain, the sequence, the MACs (with a key) and the head(s). Never raises."""
         report = VerifyReport(ok=True, entries=0, authenticated=0 if self.key is not None else None)
         try:
-            data: bytes | None = self.path.read_bytes()
+            fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
-            data = None
-        except OSError as exc:
-            report.fail(f"{self.path}: cannot read the log: {exc.strerror}")
-            return report
-        if data is None:
             for label, path in self._heads():
                 if path.exists():
                     report.fail(f"the log is missing but its {label} remains: the log was deleted or moved (to "
                                 "archive a log on purpose, move its .head with it)")
             return report
-        last, before_last = self._verify_lines(data, report)
-        for label, path in self._heads():
-            self._verify_head(label, path, last, before_last, report)
+        except OSError as exc:
+            report.fail(f"{self.path}: cannot read the log: {exc.strerror}")
+            return report
+        try:
+            # Shared with other readers, exclusive of appends: log and head are read as one state.
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            with os.fdopen(os.dup(fd), "rb") as fh:
+                data = fh.read()
+            last, before_last = self._verify_lines(data, report)
+            for label, path in self._heads():
+                self._verify_head(label, path, last, before_last, report)
+        except OSError as exc:
+            report.fail(f"{self.path}: cannot read the log: {exc.strerror}")
+        finally:
+            os.close(fd)
         return report
 
     def _verify_lines(self, data: bytes, report: VerifyReport) -> tuple[_Mark, _Mark]:

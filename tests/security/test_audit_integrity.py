@@ -300,3 +300,25 @@ def test_verify_exit_codes_and_the_key_from_the_config(tmp_path: Path) -> None:
     log.path.unlink()
     gone = aiops(tmp_path, "verify", "--output", "json")
     assert gone.returncode == FAILURE and json.loads(gone.stdout)["ok"] is False
+
+
+def _append(path: str, n: int) -> None:
+    log = AuditLog(path, user="writer")
+    for i in range(n):
+        log.record({"event": "decision", "i": i})
+
+
+def test_verify_during_appends_never_sees_a_false_break(tmp_path: Path) -> None:
+    """verify reads log and head under a shared lock: an append between the two reads would look like a cut."""
+    import multiprocessing
+
+    log = filled(tmp_path, 1)
+    writer = multiprocessing.Process(target=_append, args=(str(log.path), 300))
+    writer.start()
+    reports = []
+    while writer.is_alive():
+        reports.append(log.verify())
+    writer.join()
+    reports.append(log.verify())
+    assert all(r.ok for r in reports), next(r.problems for r in reports if not r.ok)
+    assert reports[-1].entries == 301
