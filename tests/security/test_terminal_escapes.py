@@ -13,6 +13,7 @@ import pty
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from rich.text import Text
@@ -242,12 +243,14 @@ async def test_tui_transcript_cards_approval_and_health() -> None:
     from aiops_chat.tui.widgets.chat.transcript import Transcript
     from aiops_chat.tui.widgets.health.evidence import EvidencePane
     from aiops_chat.tui.widgets.health.findings_table import FindingsTable
+    from aiops_chat.tui.widgets.status.status_bar import StatusBar
 
     class Harness(App[None]):
         def compose(self) -> ComposeResult:
             yield Transcript(id="t")
             yield FindingsTable(id="f")
             yield EvidencePane(id="e")
+            yield StatusBar()
 
     verdict = Verdict(Decision.ALLOW, Risk.READ, ALL, "kubectl", "logs", "shop")
     finding = Finding(analyzer="pod", kind="Pod", namespace="shop", name="web" + ALL, severity=Severity.CRITICAL,
@@ -267,6 +270,8 @@ async def test_tui_transcript_cards_approval_and_health() -> None:
         transcript.finish_tool("c2", CommandResult(("kubectl",), verdict, executed=False, error=ALL), "")
         app.query_one(FindingsTable).show([finding])
         app.query_one(EvidencePane).show(finding)
+        app.query_one(StatusBar).show(SimpleNamespace(tier="confirm", context="ctx" + ALL, namespace="ns" + ALL,  # type: ignore[arg-type]
+                                                      model="[b]m" + ALL, mode="llm", tokens_used=1))
         await pilot.pause()
         for collapsible in app.query("Collapsible"):
             collapsible.collapsed = False  # type: ignore[attr-defined]
