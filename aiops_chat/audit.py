@@ -91,12 +91,17 @@ def line_hash(line: bytes) -> str:
 
 def load_key(path: Path | str) -> bytes:
     """The HMAC key from ``[audit] hmac_key_file``: the file's bytes, surrounding whitespace stripped."""
+    where = Path(path).expanduser()
     try:
-        key = Path(path).expanduser().read_bytes().strip()
+        mode = where.stat().st_mode
+        key = where.read_bytes().strip()
     except OSError as exc:
         raise AuditError(f"{path}: cannot read the audit HMAC key: {exc.strerror}",
                          hint="fix [audit] hmac_key_file, or create the key: "
                               "head -c 32 /dev/urandom | base64 > FILE && chmod 600 FILE") from None
+    if mode & 0o077:  # whoever can read the key can forge the log, like an ssh private key
+        raise AuditError(f"{path}: the audit HMAC key is readable or writable by others (mode {mode & 0o777:o})",
+                         hint=f"chmod 600 {path}")
     if len(key) < _MIN_KEY_BYTES:
         raise AuditError(f"{path}: the audit HMAC key is {len(key)} bytes; at least {_MIN_KEY_BYTES} are needed",
                          hint="head -c 32 /dev/urandom | base64 > FILE")

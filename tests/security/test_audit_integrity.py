@@ -275,8 +275,16 @@ def test_key_and_copy_paths_are_validated(tmp_path: Path) -> None:
                 parse_config_text(text, source="t.toml")
     short = tmp_path / "short.key"
     short.write_bytes(b"tiny\n")
+    short.chmod(0o600)
     with pytest.raises(AuditError, match="at least 16"):
         load_key(short)
+    shared = tmp_path / "shared.key"
+    shared.write_bytes(KEY)
+    shared.chmod(0o644)
+    with pytest.raises(AuditError, match="readable or writable by others"):
+        load_key(shared)
+    shared.chmod(0o400)
+    assert load_key(shared) == KEY
     with pytest.raises(AuditError, match="cannot read"):
         load_key(tmp_path / "missing.key")
 
@@ -287,6 +295,7 @@ def aiops(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     key = tmp_path / "keys" / "audit.key"
     key.parent.mkdir(exist_ok=True)
     key.write_bytes(KEY)
+    key.chmod(0o600)
     config = tmp_path / "aiops.toml"
     config.write_text(f'[audit]\npath = "{tmp_path / "state" / "audit.jsonl"}"\nhmac_key_file = "{key}"\n')
     return subprocess.run([sys.executable, "-m", "aiops_chat.cli.main", "--config", str(config), "audit", *args],
