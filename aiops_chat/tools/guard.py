@@ -30,7 +30,8 @@ printed column (checked against a real kube-apiserver in tests/security/test_gua
 - `-o wide` adds free text for some of those kinds: IMAGES (a container image is any string without outer
   spaces) for kinds with a pod template; OS-IMAGE, KERNEL-VERSION and CONTAINER-RUNTIME for nodes (the
   node's /etc/os-release and runtime report them). Those kinds' wide tables taint; `get pods -o wide`
-  (IP, node, nominated node, readiness-gate counts) does not.
+  (IP, node, nominated node, readiness-gate counts) does not. `get nodes` stays: its VERSION is what the
+  kubelet reports, and a node's kubelet is the control plane's agent, not a workload.
 - Names, label keys and label values (`--show-labels`, `-L`) stay trusted. They are bounded and carry no
   spaces: DNS-1123 names (lowercase, <= 253 characters), label name parts and values <= 63 characters of
   `[A-Za-z0-9-_.]`. That still lets a tenant spell a terse hint ("scale-web-to-0",
