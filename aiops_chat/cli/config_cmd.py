@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_show(args: argparse.Namespace) -> int:
     from aiops_chat.config import load_config, masked
+    from aiops_chat.safe_text import visible
 
     data = masked(load_config(args.config))
     if args.output == "json":
@@ -26,7 +27,7 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     effective = data.pop("effective")
     for key, value in effective.items():
-        print(f"# {key}: {value}")
+        print(visible(f"# {key}: {value}"))  # paths from a config file
     for section, values in data.items():
         print(f"\n[{section}]")
         for key, value in values.items():
