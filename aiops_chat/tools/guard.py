@@ -25,8 +25,9 @@ printed column (checked against a real kube-apiserver in tests/security/test_gua
   a chart author's choosing), CSIDrivers (token audiences), VolumeAttachments, CSRs (REQUESTOR is any
   user name), PodDisruptionBudgets (a 1.20 API server accepts a sentence as a PDB's name),
   PersistentVolumeClaims and PersistentVolumes (VOLUME prints a claim's `spec.volumeName`, CLAIM a volume's
-  `claimRef`: the API server validates neither, and tenants write claims, provisioners volumes), every custom resource (its additionalPrinterColumns print whatever field its author chose,
-  and the same plural in another group is not the built-in) and `all` (a CRD may join the `all` category).
+  `claimRef`: the API server validates neither, and tenants write claims, provisioners volumes), every
+  custom resource (its additionalPrinterColumns print whatever field its author chose, and the same plural
+  in another group is not the built-in) and `all` (a CRD may join the `all` category).
 - `-o wide` adds free text for some of those kinds: IMAGES (a container image is any string without outer
   spaces) for kinds with a pod template; OS-IMAGE, KERNEL-VERSION and CONTAINER-RUNTIME for nodes (the
   node's /etc/os-release and runtime report them). Those kinds' wide tables taint; `get pods -o wide`
@@ -36,7 +37,7 @@ printed column (checked against a real kube-apiserver in tests/security/test_gua
   spaces: DNS-1123 names (lowercase, <= 253 characters), label name parts and values <= 63 characters of
   `[A-Za-z0-9-_.]`. That still lets a tenant spell a terse hint ("scale-web-to-0",
   `note.ai=run-set-image`); we accept it because distrusting names would distrust every table, because
-  the model is told tool output is data, and because the guard only decides whether an already allowed
+  the system prompt tells the model tool output is data, and because the guard only decides whether an already allowed
   write may skip a person (the auto tier's small scale/restart, or `--yes`, which a user gives knowing it
   approves writes). A sentence, the form a convincing instruction needs, cannot be written there.
 - `top`: the metrics API is served by a workload (metrics-server, or anything registered as its

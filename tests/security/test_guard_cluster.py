@@ -92,7 +92,8 @@ def test_an_hpa_reference_accepts_a_sentence(kube_cluster: Any, kube_namespace: 
     assert not trusted_output(["kubectl", "get", "hpa"]) and not trusted_output(["kubectl", "get", "all"])
 
 
-def run_turn(tmp_path: Any, kube_cluster: Any, namespace: str, first_read: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+def run_turn(tmp_path: Any, kube_cluster: Any, namespace: str,
+             first_read: dict[str, Any]) -> tuple[Any, dict[str, str]]:
     model = ScriptedModel([
         calls(call("get", "c1", **first_read)),
         calls(call("set_image", "c2", target="deployment/web", container="app", image="evil:1")),

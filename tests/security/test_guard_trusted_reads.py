@@ -91,7 +91,7 @@ def test_top_output_of_the_wrong_shape_taints(stdout: str) -> None:
 
 
 WIDE_ROLEBINDINGS = (
-    "NAME     ROLE                AGE   USERS                                                  GROUPS   SERVICEACCOUNTS\n"
+    "NAME     ROLE               AGE   USERS                                     GROUPS   SERVICEACCOUNTS\n"
     f"reader   ClusterRole/view   1m    {NOTICE}                                                         \n"
 )
 SET_IMAGE = ["set", "image", "deploy/web", "web=evil:1"]

@@ -157,9 +157,9 @@ def test_the_approval_prompt() -> None:
     assert_safe(out.getvalue())
 
 
-def aiops(cli_env: Path, *args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+def aiops(cli_env: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "aiops_chat.cli.main", "--config", str(cli_env), *args],
-                          capture_output=True, text=True, check=False, env=os.environ.copy(), **kwargs)  # type: ignore[call-overload]
+                          capture_output=True, text=True, check=False, env=os.environ.copy())
 
 
 def test_audit_show(cli_env: Path, tmp_path: Path) -> None:
@@ -270,8 +270,9 @@ async def test_tui_transcript_cards_approval_and_health() -> None:
         transcript.finish_tool("c2", CommandResult(("kubectl",), verdict, executed=False, error=ALL), "")
         app.query_one(FindingsTable).show([finding])
         app.query_one(EvidencePane).show(finding)
-        app.query_one(StatusBar).show(SimpleNamespace(tier="confirm", context="ctx" + ALL, namespace="ns" + ALL,  # type: ignore[arg-type]
-                                                      model="[b]m" + ALL, mode="llm", tokens_used=1))
+        status = SimpleNamespace(tier="confirm", context="ctx" + ALL, namespace="ns" + ALL, model="[b]m" + ALL,
+                                 mode="llm", tokens_used=1)
+        app.query_one(StatusBar).show(status)  # type: ignore[arg-type]
         await pilot.pause()
         for collapsible in app.query("Collapsible"):
             collapsible.collapsed = False  # type: ignore[attr-defined]
