@@ -264,6 +264,10 @@ def test_the_head_copy_catches_a_rewrite_of_the_log_directory(tmp_path: Path) ->
     rewrite_without_the_key(log, (b'"i":1', b'"i":7'))
     report = log.verify()
     assert not report.ok and any(str(copy) in p for p in report.problems)
+    log.path.unlink()
+    log.head_path.unlink()  # deleting log and head together: caught only by the copy
+    report = log.verify()
+    assert not report.ok and any("log is missing" in p and str(copy) in p for p in report.problems)
 
 
 def test_key_and_copy_paths_are_validated(tmp_path: Path) -> None:
