@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from aiops_chat.safe_text import json_visible, visible
+
 if TYPE_CHECKING:
     from aiops_chat.analysis.inventory import Inventory
     from aiops_chat.config import Config
@@ -103,8 +105,9 @@ def run_analyze(args: argparse.Namespace) -> int:
                                               scope=source, use_cache=not args.no_cache)
         notes += explain_notes
     for note in notes:
-        print(f"aiops: note: {note}", file=sys.stderr)
+        print(visible(f"aiops: note: {note}"), file=sys.stderr)
     text = render.RENDERERS[args.output](findings, notes=notes, source=source, explanations=explanations)
+    text = json_visible(text) if args.output == "json" else visible(text)  # names and messages are cluster text
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     if args.fail_on and any(f.severity.at_least(Severity(args.fail_on)) for f in findings):
         return 1
@@ -128,6 +131,6 @@ def run_optimize(args: argparse.Namespace) -> int:
     if not inv.all("PodMetrics"):
         notes.append("no pod metrics (metrics.k8s.io): only missing requests/limits and HPA bounds are checked")
     for note in notes:
-        print(f"aiops: note: {note}", file=sys.stderr)
-    sys.stdout.write(render_recommendations(recs, args.output, notes))
+        print(visible(f"aiops: note: {note}"), file=sys.stderr)
+    sys.stdout.write((json_visible if args.output == "json" else visible)(render_recommendations(recs, args.output, notes)))
     return 0

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from aiops_chat.agent.attachments import HEAD_CHARS, MAX_CHARS, TAIL_CHARS
 from aiops_chat.exit_codes import DENIED, FAILURE, OK
+from aiops_chat.safe_text import json_visible, visible
 
 if TYPE_CHECKING:
     from aiops_chat.agent.events import TurnFinished
@@ -82,7 +83,7 @@ def run_ask(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     question = " ".join(args.question).strip()
     attached = read_attachments(args.files, stdin=None if args.no_stdin else sys.stdin)
-    audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
+    audit = AuditLog.for_config(cfg) if cfg.audit.enabled else None
     session = ChatSession(cfg, context=args.context, namespace=args.namespace, source="ask",
                           approver=make_approver(cfg, yes=args.yes), offline=args.offline, dry_run=args.dry_run,
                           audit=audit)
@@ -99,7 +100,7 @@ def run_ask(args: argparse.Namespace) -> int:
                           "(`aiops doctor --llm` checks the endpoint; `aiops ask --offline` uses the planner)\n")
         return FAILURE
     if args.output == "json":
-        print(json.dumps(as_json(finished), indent=2, ensure_ascii=False))
+        print(json_visible(json.dumps(as_json(finished), indent=2, ensure_ascii=False)))
     else:
         printer.finish(finished)
     code = exit_code(finished, question, dry_run=args.dry_run)
@@ -230,13 +231,13 @@ class EventPrinter:
             self._ends_with_newline = event.text.endswith("\n")
         elif isinstance(event, ToolCallStarted):
             what = shlex.join(event.argv) if event.argv else event.tool
-            self.err.write(f"→ {what}  [{event.decision}{': ' + event.reason if event.decision != 'allow' else ''}]\n")
+            self.err.write(visible(f"→ {what}  [{event.decision}{': ' + event.reason if event.decision != 'allow' else ''}]\n"))
         elif isinstance(event, ToolCallFinished) and event.result is not None and not event.result.executed:
-            self.err.write(f"  not run: {event.result.error}\n")
+            self.err.write(visible(f"  not run: {event.result.error}\n"))
         elif isinstance(event, ToolCallFinished) and self.verbose:
-            self.err.write(f"  {event.output[:400]}\n")
+            self.err.write(visible(f"  {event.output[:400]}\n"))
         elif isinstance(event, Notice):
-            self.err.write(f"aiops: {event.text}\n")
+            self.err.write(visible(f"aiops: {event.text}\n"))
         self.err.flush()
 
     def finish(self, finished: TurnFinished) -> None:
@@ -246,5 +247,5 @@ class EventPrinter:
         if proposed:
             self.out.write("\nProposed, not run:\n")
             for step in proposed:
-                self.out.write(f"    {shlex.join(step.argv)}    # {step.note or 'not approved'}\n")
+                self.out.write(visible(f"    {shlex.join(step.argv)}    # {step.note or 'not approved'}\n"))
         self.out.flush()

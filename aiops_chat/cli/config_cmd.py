@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_show(args: argparse.Namespace) -> int:
     from aiops_chat.config import load_config, masked
+    from aiops_chat.safe_text import visible
 
     data = masked(load_config(args.config))
     if args.output == "json":
@@ -40,7 +41,7 @@ def run_show(args: argparse.Namespace) -> int:
     effective = data.pop("effective")
     origins = data.pop("origins")
     for key, value in effective.items():
-        print(f"# {key}: {', '.join(value) if isinstance(value, list) else value}")
+        print(visible(f"# {key}: {', '.join(value) if isinstance(value, list) else value}"))  # paths from a file
     for section, values in data.items():
         print(f"\n[{section}]")
         for key, value in values.items():

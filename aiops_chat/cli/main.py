@@ -18,6 +18,7 @@ from typing import Any
 
 from aiops_chat import __version__
 from aiops_chat.errors import AiopsError
+from aiops_chat.safe_text import visible
 
 COMMAND_MODULES: tuple[str, ...] = (
     "aiops_chat.cli.config_cmd",
@@ -130,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args))
     except AiopsError as exc:
-        print(f"aiops: {exc.title}: {exc}", file=sys.stderr)
+        print(visible(f"aiops: {exc.title}: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("aiops: interrupted", file=sys.stderr)

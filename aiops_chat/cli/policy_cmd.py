@@ -6,6 +6,7 @@ import argparse
 import json
 
 from aiops_chat.errors import UsageError
+from aiops_chat.safe_text import visible
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,5 +40,5 @@ def run_check(args: argparse.Namespace) -> int:
     if args.output == "json":
         print(json.dumps({"decision": verdict.decision.value, "risk": verdict.risk.value, "reason": verdict.reason}))
     else:
-        print(f"{verdict.decision.value.upper()} ({verdict.risk.value}): {verdict.reason}")
+        print(visible(f"{verdict.decision.value.upper()} ({verdict.risk.value}): {verdict.reason}"))
     return 0

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if not argv:
         raise UsageError("give the command after --, e.g. aiops run -- kubectl get pods")
     cfg = load_config(args.config)
-    audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
+    audit = AuditLog.for_config(cfg) if cfg.audit.enabled else None
     interactive: Approver | None = TerminalApprover() if cfg.runtime.is_tty else None
     approver: Approver = ApproveWrites(fallback=interactive) if args.yes else (interactive or DenyAll())
     if args.dry_run:

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aiops_chat.safe_text import json_visible, visible
+
 if TYPE_CHECKING:
     from aiops_chat.config import Config
     from aiops_chat.execution import Executor
@@ -147,7 +149,7 @@ def _executor(args: argparse.Namespace, cfg: Config, *, context: str | None = No
     from aiops_chat.audit import AuditLog
     from aiops_chat.execution import Executor
 
-    audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
+    audit = AuditLog.for_config(cfg) if cfg.audit.enabled else None
     namespace = getattr(args, "namespace", None) or cfg.workflow.namespace
     return Executor(cfg, context=context or args.context, namespace=namespace, audit=audit, source="cli")
 
@@ -169,8 +171,8 @@ def _charts_dir(cfg: Config) -> Path:
 
 
 def _progress(line: str) -> None:
-    print(f"aiops: {line}", file=sys.stderr, flush=True)
+    print(visible(f"aiops: {line}"), file=sys.stderr, flush=True)
 
 
 def _emit(output: str, table: str, json_text: str) -> None:
-    sys.stdout.write(json_text + "\n" if output == "json" else table)
+    sys.stdout.write(json_visible(json_text) + "\n" if output == "json" else visible(table))

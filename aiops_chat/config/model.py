@@ -71,6 +71,8 @@ class ExecutorConfig:
 class AuditConfig:
     path: str = ""
     enabled: bool = True
+    hmac_key_file: str = ""  # a key outside the log's directory: entries and head carry an HMAC (audit.py)
+    head_copy: str = ""  # a second place for the head file, outside the log's directory
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ def build_app(cfg: Config, *, context: str | None, namespace: str | None, offlin
     from aiops_chat.agent.session import ChatSession
     from aiops_chat.audit import AuditLog
 
-    audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
+    audit = AuditLog.for_config(cfg) if cfg.audit.enabled else None
     holder: list[ChatSession] = []
 
     def make_session(approver: Approver) -> SessionLike:

@@ -11,8 +11,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from aiops_chat.safe_text import visible
 
 
 @dataclass(frozen=True)
@@ -45,16 +48,16 @@ class ApprovalModal(ModalScreen[bool]):
         req = self.request
         with Vertical(id="approval-body") as body:
             body.border_title = "Approve this command?"
-            yield Static(req.command, id="approval-argv", markup=False)
+            yield Static(visible(req.command), id="approval-argv", markup=False)
             yield Label(f"risk: {req.risk}", id="approval-risk", classes=f"risk-{req.risk}")
-            yield Static(req.reason, id="approval-reason", markup=False)
+            yield Static(visible(req.reason), id="approval-reason", markup=False)
             if req.preview:
                 with VerticalScroll(id="approval-preview") as scroll:
                     scroll.border_title = "server dry run"
-                    yield Static(req.preview, markup=False)
+                    yield Static(visible(req.preview), markup=False)
             if req.confirm_word is not None:
-                yield Label(f"This cannot be undone. Type [b]{req.confirm_word}[/b] to approve:", id="approval-hint")
-                yield Input(placeholder=req.confirm_word, id="approval-confirm")
+                yield Label(f"This cannot be undone. Type [b]{escape(visible(req.confirm_word))}[/b] to approve:", id="approval-hint")
+                yield Input(placeholder=visible(req.confirm_word), id="approval-confirm")
             with Horizontal(id="approval-buttons"):
                 yield Button("Approve \\[y]" if req.confirm_word is None else "Approve", id="approve",
                              variant="error" if req.risk == "destructive" else "warning",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,6 +19,7 @@ from textual.widgets import DataTable, Footer, Label, LoadingIndicator
 
 from aiops_chat.analysis.findings import Finding, summarize
 from aiops_chat.errors import AiopsError
+from aiops_chat.safe_text import visible
 from aiops_chat.tui.widgets.health.evidence import EvidencePane
 from aiops_chat.tui.widgets.health.findings_table import FindingsTable
 
@@ -76,7 +78,7 @@ class HealthScreen(Screen[Finding | None]):
 
     def _failed(self, message: str) -> None:
         self.query_one("#health-loading").display = False
-        self.query_one("#health-title", Label).update(f"{self.panel_title}: {message}")
+        self.query_one("#health-title", Label).update(Text(visible(f"{self.panel_title}: {message}")))
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:

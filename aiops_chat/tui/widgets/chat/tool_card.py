@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shlex
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Collapsible, Label, Static
 
 from aiops_chat.execution.result import CommandResult
+from aiops_chat.safe_text import visible
 
 
 class ToolCallCard(Vertical):
@@ -26,20 +28,20 @@ class ToolCallCard(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="tool-head"):
             yield Label(self.decision, classes=f"badge decision-{self.decision}")
-            yield Static(shlex.join(self.argv) if self.argv else self.tool, classes="tool-argv", markup=False)
-        yield Static(f"{self.risk}: {self.reason}", classes="tool-reason", markup=False)
+            yield Static(visible(shlex.join(self.argv) if self.argv else self.tool), classes="tool-argv", markup=False)
+        yield Static(visible(f"{self.risk}: {self.reason}"), classes="tool-reason", markup=False)
         yield Label("running…", classes="tool-status")
 
     def finish(self, result: CommandResult | None, output: str) -> None:
         self.result = result
         status = self.query_one(".tool-status", Label)
-        status.update(outcome(result, output))
+        status.update(Text(visible(outcome(result, output))))  # an error is cluster text: no markup either
         status.set_class(result is not None and result.ok, "ok")
         status.set_class(result is None or not result.ok, "failed")
         body = output if result is None else _shown_output(result)
         if body.strip():
             lines = body.rstrip().count("\n") + 1
-            self.mount(Collapsible(Static(body, markup=False, classes="tool-output"),
+            self.mount(Collapsible(Static(visible(body), markup=False, classes="tool-output"),
                                    title=f"output ({lines} line{'s' if lines != 1 else ''})", collapsed=True))
 
 

@@ -6,6 +6,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from aiops_chat.execution.result import CommandResult
+from aiops_chat.safe_text import visible
 from aiops_chat.tui.widgets.chat.answer import AnswerBlock
 from aiops_chat.tui.widgets.chat.tool_card import ToolCallCard
 
@@ -25,12 +26,13 @@ class Transcript(VerticalScroll):
 
     async def add_user(self, text: str) -> None:
         await self.end_answer()
-        await self.mount(Static(text, classes="user", markup=False))
+        await self.mount(Static(visible(text), classes="user", markup=False))
 
     async def add_text(self, text: str) -> None:
         # A long answer continues in a fresh block at the next paragraph break outside a code fence: an
         # answer block renders only its new text while it streams, but all of it again when the width
         # changes (and an ordered list cut between items once more when it ends), so blocks stay bounded.
+        text = visible(text)  # the model's words: no control sequence reaches the terminal
         answer = self._answer
         if answer is not None and len(answer.text_so_far) >= SPLIT_AFTER_CHARS:
             cut = text.find("\n\n")
@@ -53,7 +55,7 @@ class Transcript(VerticalScroll):
 
     async def add_markdown(self, text: str, *, classes: str = "answer") -> None:
         await self.end_answer()
-        await self.mount(AnswerBlock(text, classes=classes))
+        await self.mount(AnswerBlock(visible(text), classes=classes))
 
     async def add_tool(self, call_id: str, tool: str, argv: tuple[str, ...], decision: str, risk: str,
                        reason: str) -> ToolCallCard:
@@ -71,7 +73,7 @@ class Transcript(VerticalScroll):
 
     async def add_notice(self, text: str, *, kind: str = "notice") -> None:
         await self.end_answer()
-        await self.mount(Static(text, classes=kind, markup=False))
+        await self.mount(Static(visible(text), classes=kind, markup=False))
 
     async def clear(self) -> None:
         await self.end_answer()
