@@ -20,10 +20,12 @@ from aiops_chat.tui.messages import SessionReady
 from aiops_chat.tui.screens.approval import ApprovalModal
 from aiops_chat.tui.screens.chat import ChatScreen
 from aiops_chat.tui.screens.contexts import ContextChoice
-from aiops_chat.tui.session_api import SessionFactory, SessionLike
+from aiops_chat.tui.session_api import SessionFactory, SessionLike, StatusLike
 
-FindingsProvider = Callable[[], Sequence[Finding]]
-ContextsProvider = Callable[[], list[ContextChoice]]
+# Each provider is handed what it needs from the session when it runs, never holds on to the session.
+FindingsProvider = Callable[[StatusLike], Sequence[Finding]]  # where the session points -> findings
+ContextsProvider = Callable[[str | None], list[ContextChoice]]  # the session's context -> the choices
+SessionPreview = Callable[[SessionLike, Sequence[str]], "str | None"]  # a proposed write -> its dry run
 
 
 class AiopsChatApp(App[None]):
@@ -43,10 +45,14 @@ class AiopsChatApp(App[None]):
         contexts: ContextsProvider,
         user: str = "user",
         export_dir: Path | None = None,
-        preview: PreviewFn | None = None,
+        preview: SessionPreview | None = None,
     ) -> None:
         super().__init__()
-        self.approver = TuiApprover(user, preview)
+        session_preview: PreviewFn | None = None
+        if preview is not None:
+            # Asked from the turn's worker, so the session exists: it is the one proposing the write.
+            session_preview = lambda argv: preview(self.session, argv)  # noqa: E731
+        self.approver = TuiApprover(user, session_preview)
         self.approver.attach(self)
         # Building the session loads the LLM SDK and reads the kubeconfig: it happens in a thread after the
         # first paint, so the window appears at once. Whoever needs the session first waits for it.
@@ -86,7 +92,19 @@ class AiopsChatApp(App[None]):
 
     @property
     def session(self) -> SessionLike:
+        """The session; waits for it to be built and raises what building it raised. Not on the UI thread
+        before `session_ready`: use `session_problem` there."""
         return self._session.result()
+
+    @property
+    def session_problem(self) -> str | None:
+        """Why the session cannot be used right now (still starting, or the error that stopped it), or None."""
+        if not self._session.done():
+            return "the session is still starting"
+        exc = self._session.exception()
+        if exc is None:
+            return None
+        return f"{getattr(exc, 'title', type(exc).__name__)}: {exc}"
 
     @property
     def chat(self) -> ChatScreen:
@@ -118,7 +136,7 @@ def create_app(
     contexts: ContextsProvider,
     user: str = "user",
     export_dir: Path | None = None,
-    preview: PreviewFn | None = None,
+    preview: SessionPreview | None = None,
 ) -> AiopsChatApp:
     """The one way to build the app: what it talks to is passed in, nothing is looked up globally."""
     return AiopsChatApp(session_factory, findings=findings, contexts=contexts, user=user, export_dir=export_dir,

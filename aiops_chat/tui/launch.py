@@ -1,9 +1,13 @@
-"""Wiring the real parts for `aiops chat`: the core's ChatSession, the audit log, findings, contexts."""
+"""Wiring the real parts for `aiops chat`: the core's ChatSession, the audit log, findings, contexts.
+
+The providers get the session (or where it points) from the app when they run; nothing here holds on to
+the session, which is built in a thread after the first paint and may fail (a malformed kubeconfig).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from aiops_chat.config import Config
 from aiops_chat.execution.approval import Approver
@@ -15,10 +19,7 @@ from aiops_chat.tui.providers import (
     server_preview,
     snapshot_findings,
 )
-from aiops_chat.tui.session_api import SessionLike, StatusLike
-
-if TYPE_CHECKING:
-    from aiops_chat.execution.executor import Executor
+from aiops_chat.tui.session_api import SessionLike
 
 
 def build_app(cfg: Config, *, context: str | None, namespace: str | None, offline: bool = False,
@@ -28,28 +29,23 @@ def build_app(cfg: Config, *, context: str | None, namespace: str | None, offlin
     from aiops_chat.audit import AuditLog
 
     audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
-    holder: list[ChatSession] = []
 
     def make_session(approver: Approver) -> SessionLike:
-        session = ChatSession(cfg, context=context, namespace=namespace, source="tui", approver=approver,
-                              offline=offline, dry_run=dry_run, audit=audit)
-        holder.append(session)
-        return session
+        return ChatSession(cfg, context=context, namespace=namespace, source="tui", approver=approver,
+                           offline=offline, dry_run=dry_run, audit=audit)
 
-    def status() -> StatusLike:
-        return holder[0].status
-
-    def executor() -> Executor:
+    def preview(session: SessionLike, argv: Sequence[str]) -> str | None:
         # The session's own executor: same pinned target, same audit log, re-made on /context and /namespace.
-        return holder[0].executor
+        assert isinstance(session, ChatSession)
+        return server_preview(session.executor, argv)
 
     findings: FindingsProvider
     if demo:
         findings = demo_findings
     elif snapshot is not None:
         path = snapshot
-        findings = lambda: snapshot_findings(path)  # noqa: E731
+        findings = lambda _where: snapshot_findings(path)  # noqa: E731
     else:
-        findings = live_findings(cfg, status)
-    return create_app(make_session, findings=findings, contexts=context_choices(cfg, lambda: holder[0].status.context),
-                      user=cfg.runtime.user, export_dir=export_dir, preview=server_preview(executor))
+        findings = live_findings(cfg)
+    return create_app(make_session, findings=findings, contexts=context_choices(cfg), user=cfg.runtime.user,
+                      export_dir=export_dir, preview=preview)

@@ -23,7 +23,7 @@ from aiops_chat.errors import AiopsError
 from aiops_chat.tui.bridge import EventBridge, TextRun, TurnEnded
 from aiops_chat.tui.messages import EventsReady, PromptSubmitted
 from aiops_chat.tui.runbook import SessionRecord, ToolEntry, write_export
-from aiops_chat.tui.screens.contexts import ContextPicker
+from aiops_chat.tui.screens.contexts import ContextChoice, ContextPicker
 from aiops_chat.tui.screens.health import HealthScreen, question_about
 from aiops_chat.tui.slash import COMMANDS, help_markdown, parse_slash
 from aiops_chat.tui.widgets.chat.prompt import PromptInput
@@ -32,6 +32,9 @@ from aiops_chat.tui.widgets.status.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from aiops_chat.tui.app import AiopsChatApp
+
+# Slash commands that act on the session: refused with the reason while it is starting or failed to start.
+NEEDS_SESSION = frozenset({"context", "namespace", "model", "clear", "export"})
 
 
 class ChatScreen(Screen[None]):
@@ -210,14 +213,16 @@ class ChatScreen(Screen[None]):
             keys = [(b.key, b.description) for b in self._bindings_for_help()]
             await transcript.add_markdown(help_markdown(keys), classes="help")
         elif name == "analyze":
-            self.app.push_screen(HealthScreen(self.chat_app.findings), self._asked_about)
+            self.app.push_screen(HealthScreen(self._findings), self._asked_about)
+        elif name in NEEDS_SESSION and self.chat_app.session_problem is not None:
+            await transcript.add_notice(f"/{name} needs the session: {self.chat_app.session_problem}", kind="error")
         elif name in ("context", "namespace", "model", "clear") and self.busy:
             await transcript.add_notice(f"/{name} waits until the turn ends (ctrl+c cancels it).", kind="error")
         elif name == "context":
             if arg:
                 await self.switch_context(arg)
             else:
-                self.app.push_screen(ContextPicker(self.chat_app.contexts()), self._picked_context)
+                self.app.push_screen(ContextPicker(self._contexts()), self._picked_context)
         elif name == "namespace":
             await self._set("namespace", arg, self.chat_app.session.set_namespace)
         elif name == "model":
@@ -229,6 +234,14 @@ class ChatScreen(Screen[None]):
             self.refresh_status()
         elif name == "export":
             await self.export(arg)
+
+    def _findings(self) -> list[Finding]:
+        # Runs in the health panel's worker: waits for the session, and raises what building it raised,
+        # which the panel shows as a turn shows an error.
+        return list(self.chat_app.findings(self.chat_app.session.status))
+
+    def _contexts(self) -> list[ContextChoice]:
+        return self.chat_app.contexts(self.chat_app.session.status.context)
 
     def _bindings_for_help(self) -> list[Binding]:
         return [b for b in self.BINDINGS if isinstance(b, Binding)]
@@ -249,7 +262,7 @@ class ChatScreen(Screen[None]):
 
     async def switch_context(self, name: str) -> None:
         transcript = self.query_one(Transcript)
-        known = [c.name for c in self.chat_app.contexts()]
+        known = [c.name for c in self._contexts()]
         if name not in known:
             await transcript.add_notice(f"No context {name!r} in the kubeconfig (have: {', '.join(known) or 'none'}).",
                                         kind="error")
