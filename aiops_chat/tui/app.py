@@ -11,6 +11,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import ClassVar
 
+from textual.actions import SkipAction
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -111,6 +112,9 @@ class AiopsChatApp(App[None]):
         return next(s for s in self.screen_stack if isinstance(s, ChatScreen))
 
     def action_cancel_turn(self) -> None:
+        if not self.chat.busy:
+            # No turn to cancel: ctrl+c goes on to the screen, where it copies (the chat screen, a modal).
+            raise SkipAction()
         self.chat.action_cancel_turn()
 
     def dismiss_modals(self) -> None:

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Label
 
 from aiops_chat.agent.events import Notice, ToolCallFinished, ToolCallStarted
 from aiops_chat.analysis.findings import Finding
@@ -28,6 +28,7 @@ from aiops_chat.tui.screens.health import HealthScreen, question_about
 from aiops_chat.tui.slash import COMMANDS, help_markdown, parse_slash
 from aiops_chat.tui.widgets.chat.prompt import PromptInput
 from aiops_chat.tui.widgets.chat.transcript import Transcript
+from aiops_chat.tui.widgets.chat.welcome import welcome_text
 from aiops_chat.tui.widgets.status.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -38,14 +39,21 @@ NEEDS_SESSION = frozenset({"context", "namespace", "model", "clear", "export"})
 
 
 class ChatScreen(Screen[None]):
+    # Every key here is one the focused prompt (a TextArea) does not take for itself, or a priority binding
+    # that wins over it on purpose (pageup/pagedown scroll the transcript; ctrl+c cancels or copies):
+    # tests/tui/test_keys.py presses each one from the prompt. /help and the README list these.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+c", "cancel_turn", "Cancel turn", priority=True),
+        Binding("ctrl+c", "cancel_or_copy", "Cancel turn / copy selection", show=False, priority=True),
         Binding("f1", "slash('help')", "Help"),
         Binding("f2", "slash('analyze')", "Health"),
         Binding("f3", "slash('context')", "Context"),
-        Binding("ctrl+e", "slash('export')", "Export"),
+        Binding("f4", "copy_answer", "Copy answer"),
+        Binding("ctrl+o", "toggle_output", "Output"),
+        Binding("ctrl+s", "slash('export')", "Export"),
         Binding("ctrl+l", "slash('clear')", "Clear"),
         Binding("ctrl+q", "slash('quit')", "Quit"),
+        Binding("pageup", "scroll_transcript('up')", "Scroll up", show=False, priority=True),
+        Binding("pagedown", "scroll_transcript('down')", "Scroll down", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -69,13 +77,22 @@ class ChatScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Transcript(id="transcript")
+        yield Label("new messages below ↓  (pagedown)", id="new-below")
         yield PromptInput(id="prompt")
         yield StatusBar(id="status")
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.query_one(PromptInput).focus()
+        transcript = self.query_one(Transcript)
+        self.watch(transcript, "new_below", self._show_new_below)
+        approver = self.chat_app.approver
+        approver.on_waiting, approver.on_answer = transcript.approval_asked, transcript.approval_answered
+        await transcript.add_welcome(welcome_text(None, None))
         self.refresh_status()
+
+    def _show_new_below(self, shown: bool) -> None:
+        self.query_one("#new-below").display = shown
 
     def refresh_status(self) -> None:
         bar = self.query_one(StatusBar)
@@ -86,12 +103,14 @@ class ChatScreen(Screen[None]):
         bar.show(self.chat_app.session.status, busy=busy)
 
     async def session_built(self) -> None:
-        try:
-            self.chat_app.session  # noqa: B018 - raises what building it raised
-        except AiopsError as exc:
-            await self.query_one(Transcript).add_notice(f"{exc.title}: {exc}", kind="error")
+        transcript = self.query_one(Transcript)
+        problem = self.chat_app.session_problem
+        if problem is not None:
+            await transcript.add_welcome(welcome_text(None, problem))
+            await transcript.add_notice(problem, kind="error")
             self.query_one(StatusBar).starting(failed=True)
             return
+        await transcript.add_welcome(welcome_text(self.chat_app.session.status, None))
         self.refresh_status()
 
     # --- input -------------------------------------------------------------------------------------------
@@ -133,6 +152,38 @@ class ChatScreen(Screen[None]):
         else:
             self.bridge(TurnEnded(result, cancelled=cancel.is_set()))
 
+    def action_cancel_or_copy(self) -> None:
+        """ctrl+c: cancel the running turn; with none running, copy what is selected, as terminals do."""
+        if self.cancel is not None:
+            self.action_cancel_turn()
+            return
+        selected = self.get_selected_text() or self.query_one(PromptInput).selected_text
+        if selected:
+            self.app.copy_to_clipboard(selected)
+            self.notify(f"Copied {len(selected)} characters.", timeout=2)
+        else:
+            self.notify("Nothing selected to copy: drag over text with the mouse first, or press f4 to copy "
+                        "the last answer. ctrl+q quits.", timeout=4)
+
+    def action_copy_answer(self) -> None:
+        answer = self.record.last_answer()
+        if not answer:
+            self.notify("No answer to copy yet.", timeout=3)
+            return
+        self.app.copy_to_clipboard(answer)
+        self.notify(f"Copied the last answer ({len(answer)} characters, Markdown).", timeout=2)
+
+    def action_toggle_output(self) -> None:
+        if not self.query_one(Transcript).toggle_outputs():
+            self.notify("No command output to show yet.", timeout=2)
+
+    def action_scroll_transcript(self, direction: str) -> None:
+        transcript = self.query_one(Transcript)
+        if direction == "up":
+            transcript.scroll_page_up()
+        else:
+            transcript.scroll_page_down()
+
     def action_cancel_turn(self) -> None:
         if self.cancel is None:
             self.notify("Nothing to cancel. ctrl+q or /quit leaves.", timeout=3)
@@ -150,6 +201,7 @@ class ChatScreen(Screen[None]):
         transcript = self.query_one(Transcript)
         for event in self.bridge.drain():
             await self.apply_event(transcript, event)
+        transcript.content_added()
 
     async def apply_event(self, transcript: Transcript, event: Any) -> None:
         if isinstance(event, TextRun):
@@ -231,6 +283,7 @@ class ChatScreen(Screen[None]):
             self.chat_app.session.clear()
             self.record.clear()
             await transcript.clear()
+            transcript.new_below = False
             self.refresh_status()
         elif name == "export":
             await self.export(arg)
