@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from aiops_chat.execution.approval import Approver
 
 
+from aiops_chat.cli.examples import add_examples
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "ask", help="ask one question; the agent looks, acts (with your approval) and answers",
@@ -35,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="plan only: run nothing, not even reads")
     p.add_argument("--offline", action="store_true", help="do not use the language model")
     p.add_argument("-o", "--output", choices=("text", "json"), default="text", help="text (Markdown) or json")
+    add_examples(p, 'aiops ask "why is taskflow-backend not ready?"', 'aiops ask -n shop "scale web to 2 replicas"     # the write waits for y/N', 'aiops ask --dry-run "restart web"               # plan only, nothing runs', 'aiops ask --offline -o json "what is broken?"')
     p.set_defaults(handler=run_ask)
 
 

@@ -6,12 +6,15 @@ import argparse
 import json
 import sys
 
+from aiops_chat.cli.examples import add_examples
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("config", help="show or check the configuration")
     inner = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     show = inner.add_parser("show", help="print the effective configuration (secrets masked)")
     show.add_argument("--output", choices=("toml", "json"), default="toml")
+    add_examples(parser, "aiops config show", "aiops --config ./aiops.toml config check")
     show.set_defaults(handler=run_show)
     check = inner.add_parser("check", help="validate the configuration file; exit 2 naming the bad key")
     check.set_defaults(handler=run_check)

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aiops_chat.cli.ask_cmd",
     "aiops_chat.cli.chat_cmd",
     "aiops_chat.cli.workflow_cmd",
+    "aiops_chat.cli.completion_cmd",
 )
 
 

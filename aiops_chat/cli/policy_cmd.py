@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from aiops_chat.cli.examples import add_examples
 from aiops_chat.errors import UsageError
 
 
@@ -19,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("-n", "--namespace", metavar="NS", default=argparse.SUPPRESS, help="namespace to judge for")
     check.add_argument("--output", choices=("text", "json"), default="text")
     check.add_argument("argv", nargs=argparse.REMAINDER, help="the command, binary first, after --")
+    add_examples(check, "aiops policy check -- kubectl get pods", "aiops policy check --context prod-eu -- kubectl scale deploy/x --replicas=2", "aiops policy check --output json -- helm uninstall taskflow-backend")
     check.set_defaults(handler=run_check)
 
 

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from aiops_chat.execution.approval import Approver
 
 
+from aiops_chat.cli.examples import add_examples
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     doctor = sub.add_parser("doctor", help="check tools, images, cluster and metrics-server for the TaskFlow workflow",
                             description="Checks minikube, kubectl, helm, docker and kubectl-ai (optional), the "
@@ -26,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="also probe the configured LLM endpoint: models list, a tool call, streaming")
     doctor.add_argument("--llm-only", action="store_true", help="probe only the LLM endpoint")
     _output_option(doctor)
+    add_examples(doctor, "aiops doctor", "aiops doctor --llm                  # also probe the model endpoint", "aiops doctor -o json")
     doctor.set_defaults(handler=run_doctor)
 
     cluster = sub.add_parser("cluster", help="manage the local Minikube cluster")
@@ -38,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--memory", type=int, metavar="MIB", help="memory in MiB (default: [workflow] memory, 4096)")
     _yes_option(up)
     _output_option(up)
+    add_examples(up, "aiops cluster up --yes", "aiops cluster up --cpus 4 --memory 8192 --yes")
     up.set_defaults(handler=run_cluster_up)
 
     deploy = sub.add_parser("deploy", help="helm upgrade --install both TaskFlow charts and wait for Ready pods",
@@ -51,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="a helm value for both charts, e.g. image.tag=1.0.1 (repeatable)")
     _yes_option(deploy)
     _output_option(deploy)
+    add_examples(deploy, "aiops deploy --yes", "aiops deploy -n taskflow --set image.tag=1.0.1 --timeout 5m --yes")
     deploy.set_defaults(handler=run_deploy)
 
     validate = sub.add_parser("validate", help="the plan's validation checklist: cluster, pods, health, logs",
@@ -63,6 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     validate.add_argument("--frontend-url", metavar="URL", help="frontend URL (default: [workflow] frontend_url, "
                           "else node address + NodePort)")
     _output_option(validate)
+    add_examples(validate, "aiops validate", "aiops validate --backend-url http://192.168.49.2:30786 -o json")
     validate.set_defaults(handler=run_validate)
 
 
