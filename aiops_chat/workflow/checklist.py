@@ -32,6 +32,7 @@ class Check:
     detail: str = ""
     hint: str = ""
     required: bool = True
+    needed_for: str = ""  # set when the check matters only to one workflow, e.g. "only needed for `aiops cluster up`"
 
     @property
     def blocking(self) -> bool:
@@ -39,7 +40,7 @@ class Check:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "status": self.status.value, "detail": self.detail, "hint": self.hint,
-                "required": self.required}
+                "required": self.required, "needed_for": self.needed_for}
 
 
 @dataclass
@@ -83,6 +84,8 @@ class Checklist:
             # An optional failure does not fail the run, so it is not shouted in capitals.
             label = _LABEL[check.status] if check.required else check.status.value
             lines.append(f"{label:<6}  {name:<{width}}  {check.detail}".rstrip())
+            if check.needed_for:
+                lines.append(f"{'':<6}  {'':<{width}}  ({check.needed_for})")
             if check.hint and check.status in (Status.FAIL, Status.WARN):
                 lines.append(f"{'':<6}  {'':<{width}}  fix: {check.hint}")
         lines.append(self.summary())
