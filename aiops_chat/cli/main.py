@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from aiops_chat import __version__
+from aiops_chat import __version__, exit_codes
 from aiops_chat.errors import AiopsError
 
 COMMAND_MODULES: tuple[str, ...] = (
@@ -64,10 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args))
     except AiopsError as exc:
         print(f"aiops: {exc.title}: {exc}", file=sys.stderr)
-        return 2
+        return exit_codes.for_error(exc)
     except KeyboardInterrupt:
         print("aiops: interrupted", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
     except BrokenPipeError:
         return 0
 

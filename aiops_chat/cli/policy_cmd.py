@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from aiops_chat import exit_codes
 from aiops_chat.cli.examples import add_examples
 from aiops_chat.errors import UsageError
 
@@ -27,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_check(args: argparse.Namespace) -> int:
     from aiops_chat.config import load_config
     from aiops_chat.kubeconfig import load_view
-    from aiops_chat.policy import evaluate, policy_context_for
+    from aiops_chat.policy import Decision, evaluate, policy_context_for
 
     argv = list(args.argv)
     if argv[:1] == ["--"]:
@@ -42,4 +43,5 @@ def run_check(args: argparse.Namespace) -> int:
         print(json.dumps({"decision": verdict.decision.value, "risk": verdict.risk.value, "reason": verdict.reason}))
     else:
         print(f"{verdict.decision.value.upper()} ({verdict.risk.value}): {verdict.reason}")
-    return 0
+    # allow and confirm: the command may run (confirm: once a person approves); deny: it never may.
+    return exit_codes.DENIED if verdict.decision is Decision.DENY else exit_codes.OK

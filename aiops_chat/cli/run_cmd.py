@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from aiops_chat import exit_codes
 from aiops_chat.cli.examples import add_examples
 from aiops_chat.errors import UsageError
 
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{verdict.decision.value.upper()} ({verdict.risk.value}) on {target}: {verdict.reason}", file=sys.stderr)
     if verdict.decision is Decision.DENY:
         executor.run(argv, request="aiops run")  # records the refusal
-        return 3
+        return exit_codes.DENIED
     if args.dry_run and verdict.decision is Decision.CONFIRM:
         preview = preview_argv(argv)
         if preview is not None and executor.check(preview).decision is not Decision.ALLOW:
@@ -59,11 +60,13 @@ def run(args: argparse.Namespace) -> int:
     result = executor.run(argv, request="aiops run")
     if not result.executed:
         print(f"aiops: not run: {result.error}", file=sys.stderr)
-        return 3 if result.error and result.error.startswith("not approved") else 2
+        refused = (result.error or "").startswith(("not approved", "denied by policy"))
+        return exit_codes.DENIED if refused else exit_codes.FAILURE
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
     if result.truncated:
         print("aiops: output was cut; narrow the command (e.g. --tail, -l) to see more", file=sys.stderr)
     if result.error:
         print(f"aiops: {result.error}", file=sys.stderr)
+    # It ran: its own exit code, as `env` and `sudo` pass theirs on; 124 (as `timeout`) when it was killed.
     return result.exit_code if result.exit_code is not None else 124

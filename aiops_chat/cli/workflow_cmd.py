@@ -101,7 +101,7 @@ def run_doctor(args: argparse.Namespace) -> int:
             checklist.add(Check(f"llm {item.name}", Status(item.status), item.detail, item.fix,
                                 required=args.llm_only or cfg.llm.enabled))
     _emit(args.output, checklist.render_table(), checklist.render_json())
-    return checklist.exit_code
+    return checklist.cli_exit_code
 
 
 def run_cluster_up(args: argparse.Namespace) -> int:
@@ -118,7 +118,7 @@ def run_cluster_up(args: argparse.Namespace) -> int:
                                memory=args.memory or wf.memory, addons=wf.addons, images=wf.images)
     steps = cluster_up(_executor(args, cfg, context=MINIKUBE_CONTEXT), settings, approver=_approver(args.yes, cfg), progress=_progress)
     _emit(args.output, steps.render_table(), steps.render_json())
-    return steps.exit_code
+    return steps.cli_exit_code
 
 
 def run_deploy(args: argparse.Namespace) -> int:
@@ -134,7 +134,7 @@ def run_deploy(args: argparse.Namespace) -> int:
                               set_values=tuple(args.set_values))
     report = deploy(_executor(args, cfg), settings, approver=_approver(args.yes, cfg), progress=_progress)
     _emit(args.output, report.render_text(), json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-    return report.exit_code
+    return report.steps.cli_exit_code
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -147,7 +147,7 @@ def run_validate(args: argparse.Namespace) -> int:
                                 frontend_url=args.frontend_url or cfg.workflow.frontend_url)
     checklist = validate(_executor(args, cfg), settings)
     _emit(args.output, checklist.render_table(), checklist.render_json())
-    return checklist.exit_code
+    return checklist.cli_exit_code
 
 
 def _executor(args: argparse.Namespace, cfg: Config, *, context: str | None = None) -> Executor:

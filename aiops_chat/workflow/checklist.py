@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from aiops_chat import exit_codes
+
+# How the executor words a command it did not run because the policy or a person said no.
+_REFUSED = ("not approved", "denied by policy")
+
 
 class Status(StrEnum):
     OK = "ok"
@@ -65,6 +70,17 @@ class Checklist:
     @property
     def exit_code(self) -> int:
         return 0 if self.ok else 1
+
+    @property
+    def cli_exit_code(self) -> int:
+        """What the command exits with (README "Exit codes"): 0 passed; 3 when every required step that
+        failed was refused by the policy or declined by a person (nothing was changed by them); else 1."""
+        blocking = [c for c in self.checks if c.blocking]
+        if not blocking:
+            return exit_codes.OK
+        if all(c.detail.startswith(_REFUSED) for c in blocking):
+            return exit_codes.DENIED
+        return exit_codes.FAILURE
 
     def counts(self) -> dict[str, int]:
         return {s.value: sum(1 for c in self.checks if c.status is s) for s in Status}
