@@ -222,6 +222,12 @@ async def test_new_messages_below_are_announced_when_scrolled_up(make_app: AppFa
         assert "pagedown" in str(hint.content)
         await pilot.press("pagedown", "pagedown")
         await wait_until(pilot, lambda: not hint.display, "the hint to go once at the bottom")
+        # Clicking the hint jumps to what is new.
+        await pilot.press("pageup")
+        await transcript(app).add_notice("another one")
+        await wait_until(pilot, lambda: bool(hint.display), "the hint again")
+        await pilot.click("#new-below")
+        await wait_until(pilot, lambda: not hint.display and not transcript(app).scrolled_up, "the jump")
 
 
 async def test_card_waits_for_approval_then_runs(make_app: AppFactory, script: Script) -> None:

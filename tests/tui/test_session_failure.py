@@ -36,6 +36,8 @@ async def test_f2_with_a_malformed_kubeconfig_reports_the_error(tmp_path: Path, 
         await pilot.pause()
         assert app.session_problem is not None
         assert app.focused is not None and app.focused.id == "prompt"
+        welcome = str(app.query_one("#welcome").content)  # type: ignore[attr-defined]
+        assert "The session could not start" in welcome and "kubeconfig" in welcome.lower()
         await pilot.press("f2")
         await wait_until(pilot, lambda: isinstance(app.screen, HealthScreen)
                          and not app.screen.query_one("#health-loading").display, "the panel's verdict")

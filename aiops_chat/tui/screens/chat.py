@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -77,7 +77,7 @@ class ChatScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Transcript(id="transcript")
-        yield Label("new messages below ↓  (pagedown)", id="new-below")
+        yield Label("new messages below ↓  (pagedown, or click here)", id="new-below")
         yield PromptInput(id="prompt")
         yield StatusBar(id="status")
         yield Footer()
@@ -93,6 +93,10 @@ class ChatScreen(Screen[None]):
 
     def _show_new_below(self, shown: bool) -> None:
         self.query_one("#new-below").display = shown
+
+    @on(events.Click, "#new-below")
+    def _jump_to_new(self) -> None:
+        self.query_one(Transcript).scroll_end(animate=False)
 
     def refresh_status(self) -> None:
         bar = self.query_one(StatusBar)

@@ -18,8 +18,8 @@ def welcome_text(status: StatusLike | None, problem: str | None) -> str:
     """``status`` is None while the session starts (``problem`` None) or when it failed (``problem`` says why)."""
     lines = [INTRO]
     if problem is not None:
-        lines.append(f"The session could not start ({problem}): fix it and restart; `aiops doctor` checks the "
-                     "setup. f2 and /help still work.")
+        lines.append(f"The session could not start ({problem}). Fix it and restart; `aiops doctor` checks the "
+                     "setup, `aiops config check` the configuration.")
     elif status is None:
         lines.append("Starting: reading the kubeconfig and connecting the model…")
     else:
