@@ -101,6 +101,8 @@ _aiops_value() {{
 }}
 
 _aiops_complete() {{
+    # Under zsh's bashcompinit: arrays indexed from 0 as in bash.
+    [[ -n "${{ZSH_VERSION-}}" ]] && setopt local_options ksh_arrays
     local cur="${{COMP_WORDS[COMP_CWORD]}}" path="" word i skip=0
     COMPREPLY=()
     for ((i = 1; i < COMP_CWORD; i++)); do

@@ -92,3 +92,38 @@ def test_main_commands_show_examples() -> None:
         examples = out.split("examples:\n", 1)
         assert len(examples) == 2, f"aiops {' '.join(argv)} --help has no examples"
         assert "aiops " in examples[1].splitlines()[0], examples[1]
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh not installed")
+def test_zsh_runs_the_function(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # zsh's own completion filters by the typed prefix (compadd); what is checked here is what the
+    # function offers under bashcompinit, where zsh arrays would otherwise start at 1.
+    path = tmp_path / "aiops.zsh"
+    path.write_text(_script("zsh", capsys))
+
+    def offered(*words: str) -> set[str]:
+        quoted = " ".join(f"'{w}'" for w in words)
+        program = (f"autoload -U compinit && compinit -u; source {path}; COMP_WORDS=({quoted}); "
+                   f"COMP_CWORD={len(words) - 1}; COMPREPLY=(); _aiops_complete; print -l -- $COMPREPLY")
+        out = subprocess.run(["zsh", "-f", "-c", program], capture_output=True, text=True, check=True).stdout
+        return set(out.split())
+
+    assert offered("aiops", "policy", "") == {"check"}
+    assert offered("aiops", "analyze", "--output", "") == {"table", "json", "markdown"}
+    assert "chat" in offered("aiops", "--context", "dev", "")
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish not installed")
+def test_fish_completes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "aiops.fish"
+    path.write_text(_script("fish", capsys))
+
+    def offered(line: str) -> set[str]:
+        out = subprocess.run(["fish", "--no-config", "-c", f"source {path}; complete -C '{line}'"],
+                             capture_output=True, text=True, check=True).stdout
+        return {row.split("\t")[0] for row in out.splitlines() if row}
+
+    assert offered("aiops pol") == {"policy"}
+    assert offered("aiops policy ") == {"check"}
+    assert offered("aiops analyze --output ") == {"table", "json", "markdown"}
+    assert {"--offline", "--output", "--yes"} <= offered("aiops ask --")
