@@ -34,12 +34,6 @@ class PolicyError(AiopsError):
     title = "refused by policy"
 
 
-class ExecutionError(AiopsError):
-    """A command could not be started at all (binary missing, not executable). The environment is at fault."""
-
-    title = "cannot run command"
-
-
 class AuditError(AiopsError):
     """The audit log cannot be written or does not verify. The file or its directory is at fault."""
 

@@ -75,7 +75,10 @@ class KubeGateway:
     def get_json(self, path: str, query: Mapping[str, str] | None = None, *, accept: str = "application/json") -> Any:
         """GET a path and return the parsed JSON body; raises ListFailed (403/404) or ClusterError."""
         import urllib3
+        from kubernetes.client.exceptions import ApiException
 
+        # param_serialize/call_api are the generated client's (openapi-generator 7) raw-request calls:
+        # pyproject pins the kubernetes range that has them.
         method, url, headers, body, post = self._api.param_serialize(
             "GET", path, query_params=list((query or {}).items()), header_params={"Accept": accept},
             auth_settings=["BearerToken"])
@@ -83,12 +86,8 @@ class KubeGateway:
             resp = self._api.call_api(method, url, header_params=headers, body=body, post_params=post,
                                       _request_timeout=self._timeout)
             data = resp.read()
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+        except (urllib3.exceptions.HTTPError, OSError, ApiException) as exc:  # ApiException: TLS failures
             raise self._unreachable(exc) from None
-        except Exception as exc:  # the SDK wraps TLS failures in its ApiException
-            if type(exc).__name__ == "ApiException":
-                raise self._unreachable(exc) from None
-            raise
         if resp.status in (401, 403, 404, 405):
             raise ListFailed(resp.status, _status_message(data))
         if resp.status >= 400:

@@ -32,10 +32,16 @@ class KubeconfigView:
         return next((c for c in self.contexts if c.name == name), None)
 
 
+def kubeconfig_paths(kubeconfig: str) -> tuple[str, ...]:
+    """The files of a KUBECONFIG-style list, split the way kubectl splits it (os.pathsep), in order.
+    The one place aiops splits such a list."""
+    return tuple(p for p in kubeconfig.split(os.pathsep) if p)
+
+
 def kubeconfig_files(kubeconfig: str, home: str) -> tuple[Path, ...]:
     """KUBECONFIG may list several files; kubectl merges them, first one wins per key."""
     if kubeconfig:
-        return tuple(Path(p).expanduser() for p in kubeconfig.split(os.pathsep) if p)
+        return tuple(Path(p).expanduser() for p in kubeconfig_paths(kubeconfig))
     return (Path(home or "~").expanduser() / ".kube" / "config",)
 
 

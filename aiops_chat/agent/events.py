@@ -1,21 +1,34 @@
 """What a turn reports while it runs: small frozen dataclasses a front end renders as they come.
 
 They are posted from the worker thread running `ChatSession.ask`; a TUI turns each into a message for its
-own thread, a CLI prints them. None of them carries SDK types.
+own thread, a CLI prints them. None of them carries SDK types; decisions, risks and modes are the core's
+enums (StrEnums, so a front end may still format or compare them as text).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Literal
 
 from aiops_chat.llm.types import Usage
+from aiops_chat.policy import Decision, Risk
 from aiops_chat.tools.runner import PlanStep
 
 if TYPE_CHECKING:
     from aiops_chat.execution.result import CommandResult
 
-__all__ = ["Notice", "PlanStep", "TextDelta", "ToolCallFinished", "ToolCallStarted", "TurnFinished", "Usage"]
+__all__ = ["EventSink", "Notice", "PlanStep", "SessionEvent", "TextDelta", "ToolCallFinished", "ToolCallStarted",
+           "TurnFinished", "TurnMode", "Usage"]
+
+
+class TurnMode(StrEnum):
+    """Who answered a turn (or, in a session's status, who will try first)."""
+
+    LLM = "llm"
+    KUBECTL_AI = "kubectl-ai"
+    OFFLINE = "offline"
 
 
 @dataclass(frozen=True)
@@ -27,14 +40,14 @@ class TextDelta:
 
 @dataclass(frozen=True)
 class ToolCallStarted:
-    """A tool call about to run (approval, if needed, comes after this). decision is the policy's
-    "allow" | "confirm" | "deny", or "invalid" when the call could not become a command (reason says why)."""
+    """A tool call about to run (approval, if needed, comes after this): the policy's decision and risk, or
+    "invalid" and "" when the call could not become a command (reason says why)."""
 
     call_id: str
     tool: str
     argv: tuple[str, ...]
-    decision: str
-    risk: str
+    decision: Decision | Literal["invalid"]
+    risk: Risk | Literal[""]
     reason: str
 
 
@@ -58,4 +71,9 @@ class TurnFinished:
     answer: str
     plan: list[PlanStep] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
-    mode: str = "llm"  # "llm" | "kubectl-ai" | "offline"
+    mode: TurnMode = TurnMode.LLM
+
+
+# Everything a session posts to its ``on_event`` sink, in order; TurnFinished is always the last.
+SessionEvent = TextDelta | ToolCallStarted | ToolCallFinished | Notice | TurnFinished
+EventSink = Callable[[SessionEvent], None]

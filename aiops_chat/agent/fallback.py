@@ -12,25 +12,30 @@ from __future__ import annotations
 
 import shlex
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aiops_chat.agent.events import Notice, ToolCallFinished, ToolCallStarted
-from aiops_chat.agent.kubectl_ai import SECRET_QUESTION, ask_kubectl_ai, mentions_secrets, usable_for
+from aiops_chat.agent.events import EventSink, Notice, ToolCallFinished, ToolCallStarted, TurnMode
+from aiops_chat.agent.kubectl_ai import (
+    SECRET_QUESTION,
+    answer_of,
+    ask_kubectl_ai,
+    failure_of,
+    mentions_secrets,
+    usable_for,
+)
 from aiops_chat.agent.offline import OfflinePlan, Step, looks_like_write, plan_request
 from aiops_chat.errors import AiopsError
-from aiops_chat.execution.result import unreachable_line
+from aiops_chat.execution.result import CommandResult, Status, unreachable_line
+from aiops_chat.policy import Decision, Risk, Verdict
 from aiops_chat.tools.base import ToolContext
 from aiops_chat.tools.output import cut_to_budget, format_result, format_text
 from aiops_chat.tools.runner import PlanStep
 
 if TYPE_CHECKING:
-    from aiops_chat.audit import AuditLog
     from aiops_chat.config import Config
     from aiops_chat.tools.runner import ToolRunner
 
-EventSink = Callable[[object], None]
 SHOWN_OUTPUT_TOKENS = 1500  # per command, in the answer a person reads
 
 EXAMPLES = (
@@ -47,48 +52,47 @@ EXAMPLES = (
 @dataclass(frozen=True)
 class FallbackResult:
     answer: str
-    mode: str  # "kubectl-ai" | "offline"
+    mode: TurnMode
 
 
 def run_fallback(question: str, *, cfg: Config, runner: ToolRunner, reason: str, on_event: EventSink,
-                 cancel: threading.Event | None = None, audit: AuditLog | None = None,
-                 source: str = "ask") -> FallbackResult:
+                 cancel: threading.Event | None = None) -> FallbackResult:
     plan = plan_request(question)
     read_only = plan.read_only if plan is not None else not looks_like_write(question)
     if read_only:
         exe, why_not = usable_for(cfg, runner.executor.target)
         if exe is not None and mentions_secrets(question):
             shown = ("kubectl-ai", "--quiet", question)
-            runner.plan.append(PlanStep("kubectl-ai", shown, "deny", False, None, SECRET_QUESTION))
+            runner.plan.append(PlanStep("kubectl-ai", shown, Decision.DENY, False, None, SECRET_QUESTION))
             on_event(Notice(f"not using kubectl-ai: {SECRET_QUESTION}; the offline planner answers instead"))
         elif exe is not None:
-            answer = _via_kubectl_ai(cfg, exe, question, runner, on_event, audit, source)
+            answer = _via_kubectl_ai(question, runner, on_event)
             if answer is not None:
-                return FallbackResult(answer, "kubectl-ai")
+                return FallbackResult(answer, TurnMode.KUBECTL_AI)
         elif "PATH" not in why_not:
             on_event(Notice(f"not using kubectl-ai: {why_not}"))
     return FallbackResult(run_offline(question, plan, runner=runner, reason=reason, on_event=on_event,
-                                      cancel=cancel), "offline")
+                                      cancel=cancel), TurnMode.OFFLINE)
 
 
-def _via_kubectl_ai(cfg: Config, exe: str, question: str, runner: ToolRunner, on_event: EventSink,
-                    audit: AuditLog | None, source: str) -> str | None:
+def _via_kubectl_ai(question: str, runner: ToolRunner, on_event: EventSink) -> str | None:
     shown = ("kubectl-ai", "--quiet", question)
     call_id = "kubectl-ai-1"
-    on_event(ToolCallStarted(call_id, "kubectl-ai", shown, "allow", "read", "read-only question"))
+    on_event(ToolCallStarted(call_id, "kubectl-ai", shown, Decision.ALLOW, Risk.READ, "read-only question"))
     if runner.dry_run:
-        runner.plan.append(PlanStep("kubectl-ai", shown, "allow", False, None, "dry run: not executed"))
+        runner.plan.append(PlanStep("kubectl-ai", shown, Decision.ALLOW, False, None, "dry run: not executed"))
         on_event(ToolCallFinished(call_id, "kubectl-ai", None, "dry run: not executed"))
         return f"_Dry run: would ask kubectl-ai:_ `{shlex.join(shown)}`"
-    run = ask_kubectl_ai(cfg, exe, question, target=runner.executor.target, audit=audit, source=source)
+    result = ask_kubectl_ai(runner.executor, question)
     if runner.guard is not None:  # its answer retells whatever it read in the cluster
-        runner.guard.observe(run.argv, executed=run.exit_code is not None, untrusted_text=True)
-    runner.plan.append(PlanStep("kubectl-ai", run.argv, "allow", run.exit_code is not None, run.exit_code,
-                                run.error or ""))
-    on_event(ToolCallFinished(call_id, "kubectl-ai", None, run.output or (run.error or "")))
-    if run.ok:
-        return f"{run.output}\n\n_Answered by kubectl-ai (read-only question)._"
-    on_event(Notice(f"{run.error or 'kubectl-ai gave no answer'}: using the offline planner"))
+        runner.guard.observe(result.argv, executed=result.executed, untrusted_text=True)
+    failure = failure_of(result)
+    runner.plan.append(PlanStep("kubectl-ai", result.argv, Decision.ALLOW, result.executed, result.exit_code,
+                                "" if result.executed else (failure or "")))
+    on_event(ToolCallFinished(call_id, "kubectl-ai", None, answer_of(result) or (failure or "")))
+    if failure is None:
+        return f"{answer_of(result)}\n\n_Answered by kubectl-ai (read-only question)._"
+    on_event(Notice(f"{failure}: using the offline planner"))
     return None
 
 
@@ -101,8 +105,7 @@ def run_offline(question: str, plan: OfflinePlan | None, *, runner: ToolRunner, 
                 f"Requests I understand look like:\n{examples}\n\n"
                 "Configure a model with `[llm] base_url`/`api_key` (or OPENAI_API_KEY) for anything else.")
     sections = [f"{head} I read your request as: {plan.intent}."]
-    # Every step's manual command is printed, whether it ran, was refused, or was never reached.
-    manual = [_manual_line(step, plan, runner) for step in plan.steps]
+    verdicts: dict[int, Verdict] = {}  # per step that reached the executor: what the policy said
     extra = runner.executor.cfg.redaction.extra_patterns
     for i, step in enumerate(plan.steps, start=1):
         if cancel is not None and cancel.is_set():
@@ -116,10 +119,12 @@ def run_offline(question: str, plan: OfflinePlan | None, *, runner: ToolRunner, 
                 break
             sections.append(section)
             continue
-        verdict = runner.executor.check(step.argv)
-        on_event(ToolCallStarted(call_id, step.tool, step.argv, verdict.decision.value, verdict.risk.value,
-                                 verdict.reason))
-        result = runner.run_command(step.tool, step.argv)
+
+        def started(verdict: Verdict, call_id: str = call_id, step: Step = step) -> None:
+            on_event(ToolCallStarted(call_id, step.tool, step.argv, verdict.decision, verdict.risk, verdict.reason))
+
+        result = runner.run_command(step.tool, step.argv, on_judged=started)
+        verdicts[i] = result.verdict
         on_event(ToolCallFinished(call_id, step.tool, result,
                                   format_result(result, budget_tokens=runner.budget_tokens, extra_patterns=extra)))
         title = f"`{shlex.join(step.argv)}`"
@@ -129,21 +134,46 @@ def run_offline(question: str, plan: OfflinePlan | None, *, runner: ToolRunner, 
         if not result.executed:
             sections.append(f"{title}: **not run**: {result.error or 'not approved'}")
             continue
-        body = (result.stdout + ("\n" + result.stderr if result.stderr.strip() else "")).strip() or "(no output)"
-        status = "" if result.exit_code == 0 else f" (exit {result.exit_code})"
-        sections.append(f"{title}{status}:\n```\n{cut_to_budget(body, SHOWN_OUTPUT_TOKENS)}\n```")
-    sections.append("Run it yourself:\n```\n" + "\n".join(manual) + "\n```")
+        sections.append(f"{title}{_exit_note(result)}:\n```\n{cut_to_budget(_body(result), SHOWN_OUTPUT_TOKENS)}\n```")
+    sections.append(_manual_section(plan, runner, verdicts))
     return "\n\n".join(sections)
 
 
-def _manual_line(step: Step, plan: OfflinePlan, runner: ToolRunner) -> str:
+def _body(result: CommandResult) -> str:
+    return (result.stdout + ("\n" + result.stderr if result.stderr.strip() else "")).strip() or "(no output)"
+
+
+def _exit_note(result: CommandResult) -> str:
+    return "" if result.status is Status.RAN else f" (exit {result.exit_code})"
+
+
+def _manual_section(plan: OfflinePlan, runner: ToolRunner, verdicts: dict[int, Verdict]) -> str:
+    """The commands to copy, pinned: every step's, whether it ran, was refused or was never reached, except
+    those the policy denies here. A write the context's tier forbids is not handed out to paste around it."""
+    lines: list[str] = []
+    withheld: list[str] = []
+    for i, step in enumerate(plan.steps, start=1):
+        if step.tool == "analyze_cluster":
+            lines.append(_analyze_line(plan, runner))
+            continue
+        verdict = verdicts.get(i) or runner.executor.check(step.argv)
+        if verdict.decision is Decision.DENY:
+            withheld.append(f"`{shlex.join(step.argv)}`: {verdict.reason}")
+            continue
+        lines.append(shlex.join([step.argv[0], *runner.executor.pinned(step.argv, verdict)[1:]]))
+    parts = ["Run it yourself:\n```\n" + "\n".join(lines) + "\n```"] if lines else []
+    if withheld:
+        parts.append("Not offered to run by hand, because the policy refuses it on this context:\n"
+                     + "\n".join(f"- {w}" for w in withheld))
+    return "\n\n".join(parts)
+
+
+def _analyze_line(plan: OfflinePlan, runner: ToolRunner) -> str:
     target = runner.executor.target
-    if step.tool == "analyze_cluster":
-        scoped = plan.analyze and not plan.analyze.get("all_namespaces")
-        namespace = str((plan.analyze or {}).get("namespace") or target.namespace)
-        return shlex.join(["aiops", *(["--context", target.context] if target.context else []),
-                           *(["-n", namespace] if scoped else []), "analyze"])
-    return shlex.join([step.argv[0], *runner.executor.pinned(step.argv)[1:]])
+    scoped = plan.analyze and not plan.analyze.get("all_namespaces")
+    namespace = str((plan.analyze or {}).get("namespace") or target.namespace)
+    return shlex.join(["aiops", *(["--context", target.context] if target.context else []),
+                       *(["-n", namespace] if scoped else []), "analyze"])
 
 
 def _unreachable_section(runner: ToolRunner, why: str) -> str:
@@ -159,24 +189,25 @@ def _analysis_section(call_id: str, preview: tuple[str, ...], plan: OfflinePlan,
     """The section's text, and why the cluster was unreachable if it was."""
     from aiops_chat.tools.analysis_tools import analyze_cluster
 
+    # Judged like the model's analyze_cluster call: the shown argv decides whether it may start, and each
+    # read it makes then goes through the executor on its own.
     verdict = runner.executor.check(preview)
-    on_event(ToolCallStarted(call_id, "analyze_cluster", preview, verdict.decision.value, verdict.risk.value,
-                             verdict.reason))
+    on_event(ToolCallStarted(call_id, "analyze_cluster", preview, verdict.decision, verdict.risk, verdict.reason))
     if runner.dry_run:
-        runner.plan.append(PlanStep("analyze_cluster", preview, verdict.decision.value, False, None,
+        runner.plan.append(PlanStep("analyze_cluster", preview, verdict.decision, False, None,
                                     "dry run: not executed"))
         on_event(ToolCallFinished(call_id, "analyze_cluster", None, "dry run: not executed"))
         return "Health analysis: _dry run, not executed._", None
     ctx = ToolContext(read=lambda argv: runner.read("analyze_cluster", argv), namespace=runner.executor.target.namespace)
     args = plan.analyze or {}
+    why: str | None = None
     try:
         text = analyze_cluster(ctx, namespace=str(args.get("namespace") or ""),
                                all_namespaces=bool(args.get("all_namespaces")))
     except AiopsError as exc:
-        text = f"analysis failed: {exc}"
+        text, why = f"analysis failed: {exc}", unreachable_line(str(exc))
     if runner.guard is not None:  # findings quote event messages and log lines (its reads were observed too)
         runner.guard.observe(preview, verdict=verdict, executed=True, untrusted_text=True)
     on_event(ToolCallFinished(call_id, "analyze_cluster", None,
                               format_text("analyze_cluster result:", text, budget_tokens=runner.budget_tokens)))
-    why = unreachable_line(text) if text.startswith("analysis failed") else None
     return f"Health analysis:\n```\n{cut_to_budget(text, SHOWN_OUTPUT_TOKENS)}\n```", why

@@ -2,9 +2,10 @@
 
 kubectl-ai brings its own model (configured for it, not for us) and its own permission checks, which stay
 on: we never pass --skip-permissions, and we only hand it questions our planner reads as read-only.
-It is spawned here rather than by the executor because it is not a command the policy can judge argument
-by argument; what limits it is its own confirmation prompt (with stdin closed, it cannot be answered) and
-the fact that it only ever sees read-only questions. Its output is redacted and the run is audited.
+The policy cannot judge it argument by argument, so it runs as a fixed :class:`LocalCommand` through the
+executor's pipeline (same spawn helper, timeout, redaction and audit as every command); what limits it is
+its own confirmation prompt (with stdin closed, it cannot be answered) and the fact that it only ever sees
+read-only questions.
 
 kubectl-ai has no --context flag: it acts on the kubeconfig's current context, so it is used only when that
 is the session's context. Questions about secrets, passwords, tokens, keys or certificates are never handed
@@ -16,17 +17,15 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aiops_chat.redaction import redact
+from aiops_chat.execution.local import kubectl_ai_question
+from aiops_chat.kubeconfig import kubeconfig_paths
 
 if TYPE_CHECKING:
-    from aiops_chat.audit import AuditLog
     from aiops_chat.config import Config
-    from aiops_chat.execution.executor import Target
+    from aiops_chat.execution.executor import Executor, Target
+    from aiops_chat.execution.result import CommandResult
 
 BINARY = "kubectl-ai"
 MIN_TIMEOUT_S = 120.0  # it makes several model calls of its own
@@ -37,19 +36,6 @@ _SECRET_WORDS = re.compile(
     r"(?<![a-z0-9])(secrets?|passwords?|passwd|pass ?phrases?|pwd|tokens?|credentials?|creds?|keys?|api-?keys?|"
     r"private-?keys?|certificates?|certs?|tls|ssh|kubeconfigs?|bearer|auth|authentication|login)(?![a-z0-9])",
     re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class KubectlAiRun:
-    argv: tuple[str, ...]  # as shown in the plan: binary first, without our --kubeconfig
-    exit_code: int | None
-    output: str  # redacted
-    error: str | None
-    duration_s: float
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == 0 and bool(self.output.strip())
 
 
 def mentions_secrets(question: str) -> bool:
@@ -75,39 +61,26 @@ def usable_for(cfg: Config, target: Target) -> tuple[str | None, str]:
     return exe, ""
 
 
-def ask_kubectl_ai(cfg: Config, exe: str, question: str, *, target: Target, audit: AuditLog | None = None,
-                   source: str = "ask") -> KubectlAiRun:
-    shown = (BINARY, "--quiet", question)
-    argv = [exe, "--quiet"]
-    if cfg.kubeconfig:
-        argv += ["--kubeconfig", cfg.kubeconfig.split(":")[0]]
-    argv.append(question)
-    timeout = max(cfg.executor.timeout, MIN_TIMEOUT_S)
-    started = time.monotonic()
-    code: int | None
-    error = None
-    try:
-        # The environment is inherited on purpose: kubectl-ai reads its own provider's key (GEMINI_API_KEY,
-        # OPENAI_API_KEY ...) from it, and aiops has no business knowing which.
-        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
-                              timeout=timeout, cwd=str(cfg.workdir), shell=False, check=False)
-        code, out, err = proc.returncode, proc.stdout, proc.stderr
-    except subprocess.TimeoutExpired:
-        code, out, err, error = None, "", "", f"timed out after {timeout:g}s"
-    except OSError as exc:
-        code, out, err, error = None, "", "", f"{exe}: {exc.strerror}"
-    duration = time.monotonic() - started
-    extra = cfg.redaction.extra_patterns
-    output = redact(out, extra).strip()
-    if code not in (0, None) and not error:
-        last = (redact(err, extra).strip().splitlines() or [f"exit code {code}"])[-1]
-        error = f"kubectl-ai failed: {last[:200]}"
-    if audit is not None:
-        audit.record({
-            "event": "execution", "source": source, "context": target.context, "namespace": target.namespace,
-            "request": question, "argv": list(shown), "decision": "allow", "risk": "read",
-            "reason": "read-only question handed to kubectl-ai (its own permission checks on)",
-            "approver": "policy", "exit_code": code, "duration_s": round(duration, 3),
-            "executed": code is not None, "error": error,
-        })
-    return KubectlAiRun(shown, code, output, error, duration)
+def ask_kubectl_ai(executor: Executor, question: str) -> CommandResult:
+    """The question through the executor; stdout is kubectl-ai's (redacted) answer."""
+    cfg = executor.cfg
+    # It takes one kubeconfig file; the first of a KUBECONFIG list holds the current context.
+    paths = kubeconfig_paths(cfg.kubeconfig)
+    return executor.run(kubectl_ai_question(question, paths[0] if paths else None), request=question,
+                        timeout=max(cfg.executor.timeout, MIN_TIMEOUT_S))
+
+
+def answer_of(result: CommandResult) -> str:
+    return result.stdout.strip()
+
+
+def failure_of(result: CommandResult) -> str | None:
+    """Why kubectl-ai gave no usable answer, or None when it did."""
+    if result.ok and answer_of(result):
+        return None
+    if result.error:
+        return result.error
+    if result.exit_code not in (0, None):
+        last = (result.stderr.strip().splitlines() or [f"exit code {result.exit_code}"])[-1]
+        return f"kubectl-ai failed: {last[:200]}"
+    return "kubectl-ai gave no answer"

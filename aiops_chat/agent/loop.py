@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiops_chat.agent.events import Notice, TextDelta, ToolCallFinished, ToolCallStarted
+from aiops_chat.agent.events import EventSink, Notice, TextDelta, ToolCallFinished, ToolCallStarted
 from aiops_chat.llm.types import ToolCall, Usage
 from aiops_chat.tools.output import format_error
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from aiops_chat.policy import Verdict
     from aiops_chat.tools.runner import ToolRunner
 
-EventSink = Callable[[object], None]
 CANCELLED = "(cancelled)"
 
 
@@ -37,7 +36,6 @@ class Limits:
 class LoopOutcome:
     answer: str
     usage: Usage
-    stopped: str | None = None  # why the turn ended early, if it did
 
 
 def run_llm_turn(
@@ -57,14 +55,14 @@ def run_llm_turn(
     said: list[str] = []
     for _step in range(limits.max_steps):
         if cancel is not None and cancel.is_set():
-            return LoopOutcome(_joined(said, CANCELLED), usage, "cancelled")
+            return LoopOutcome(_joined(said, CANCELLED), usage)
         completion = llm.chat([{"role": "system", "content": system}, *messages], tools,
                               on_text=lambda piece: on_event(TextDelta(piece)), cancel=cancel)
         usage = usage + completion.usage
         if completion.finish_reason == "cancelled":
             # Half-streamed tool calls are not run; keep the history valid without them.
             messages.append({"role": "assistant", "content": completion.text or CANCELLED})
-            return LoopOutcome(_joined([*said, completion.text], CANCELLED), usage, "cancelled")
+            return LoopOutcome(_joined([*said, completion.text], CANCELLED), usage)
         messages.append(completion.to_message())
         if not completion.tool_calls:
             return LoopOutcome(completion.text or _joined(said, ""), usage)
@@ -89,20 +87,20 @@ def run_llm_turn(
             on_event(ToolCallFinished(call.id, call.name, outcome.result, outcome.output))
             messages.append(_tool_message(call, outcome.output))
         if cancel is not None and cancel.is_set():
-            return _stop(messages, said, CANCELLED, usage, "cancelled")
+            return _stop(messages, said, CANCELLED, usage)
         if not ran_any:
             note = "stopped: the model kept repeating the same tool call"
             on_event(Notice(note))
-            return _stop(messages, said, f"_{note}._", usage, "repeats")
+            return _stop(messages, said, f"_{note}._", usage)
     note = f"stopped after {limits.max_steps} model calls without a final answer (agent.max_steps)"
     on_event(Notice(note))
-    return _stop(messages, said, f"_{note}._", usage, "max_steps")
+    return _stop(messages, said, f"_{note}._", usage)
 
 
-def _stop(messages: list[dict[str, Any]], said: Sequence[str], note: str, usage: Usage, why: str) -> LoopOutcome:
+def _stop(messages: list[dict[str, Any]], said: Sequence[str], note: str, usage: Usage) -> LoopOutcome:
     # The conversation ends on our words, so an exported history says why the turn ended.
     messages.append({"role": "assistant", "content": note})
-    return LoopOutcome(_joined(said, note), usage, why)
+    return LoopOutcome(_joined(said, note), usage)
 
 
 def _starter(on_event: EventSink) -> Callable[[str, str, tuple[str, ...], Verdict | None, str], None]:
@@ -110,7 +108,7 @@ def _starter(on_event: EventSink) -> Callable[[str, str, tuple[str, ...], Verdic
         if verdict is None:
             on_event(ToolCallStarted(call_id, tool, argv, "invalid", "", message))
         else:
-            on_event(ToolCallStarted(call_id, tool, argv, verdict.decision.value, verdict.risk.value, verdict.reason))
+            on_event(ToolCallStarted(call_id, tool, argv, verdict.decision, verdict.risk, verdict.reason))
 
     return started
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiops_chat.agent.events import Notice, TextDelta, TurnFinished
+from aiops_chat.agent.events import EventSink, Notice, TextDelta, TurnFinished, TurnMode
 from aiops_chat.agent.fallback import run_fallback
 from aiops_chat.agent.kubectl_ai import find_kubectl_ai
 from aiops_chat.agent.loop import Limits, run_llm_turn
@@ -33,15 +32,16 @@ if TYPE_CHECKING:
     from aiops_chat.config import Config
     from aiops_chat.execution.approval import Approver
     from aiops_chat.llm.client import LLMClient
+    from aiops_chat.policy import Tier
 
 
 @dataclass(frozen=True)
 class SessionStatus:
     context: str | None
     namespace: str
-    tier: str
+    tier: Tier
     model: str | None  # None: no model, the turn goes to the fallback chain
-    mode: str  # what the next turn tries first: "llm" | "kubectl-ai" | "offline"
+    mode: TurnMode  # what the next turn tries first
     tokens_used: int
 
 
@@ -88,7 +88,7 @@ class ChatSession:
 
     # -- turns ---------------------------------------------------------------------------------------------
 
-    def ask(self, text: str, *, on_event: Callable[[object], None] = lambda e: None,
+    def ask(self, text: str, *, on_event: EventSink = lambda e: None,
             cancel: threading.Event | None = None) -> TurnFinished:
         # What a person pastes (or a UI composes from findings and logs) is redacted like command output
         # before it reaches the model, the history or the audit log's request field.
@@ -109,17 +109,16 @@ class ChatSession:
             return self._fallback(text, runner, exc.message, Usage(), on_event, cancel, asked=True)
         self.executed.extend(runner.executed)
         self.tokens_used += outcome.usage.total_tokens
-        finished = TurnFinished(outcome.answer, list(runner.plan), outcome.usage, "llm")
+        finished = TurnFinished(outcome.answer, list(runner.plan), outcome.usage, TurnMode.LLM)
         on_event(finished)
         return finished
 
     def _fallback(self, text: str, runner: ToolRunner, reason: str, usage: Usage,
-                  on_event: Callable[[object], None], cancel: threading.Event | None,
+                  on_event: EventSink, cancel: threading.Event | None,
                   *, asked: bool = False) -> TurnFinished:
         if not asked:
             self.history.append({"role": "user", "content": text})
-        result = run_fallback(text, cfg=self.cfg, runner=runner, reason=reason, on_event=on_event, cancel=cancel,
-                              audit=self.audit, source=self.source)
+        result = run_fallback(text, cfg=self.cfg, runner=runner, reason=reason, on_event=on_event, cancel=cancel)
         self.executed.extend(runner.executed)
         self.history.append({"role": "assistant", "content": result.answer})
         # Streamed as one piece, so front ends that render deltas show every mode's answer the same way.
@@ -164,10 +163,11 @@ class ChatSession:
 
     @property
     def status(self) -> SessionStatus:
+        mode: TurnMode
         if self.llm is not None and not self.offline:
-            mode, model = "llm", self.llm.model
+            mode, model = TurnMode.LLM, self.llm.model
         else:
-            mode, model = ("kubectl-ai" if find_kubectl_ai(self.cfg) else "offline"), None
+            mode, model = (TurnMode.KUBECTL_AI if find_kubectl_ai(self.cfg) else TurnMode.OFFLINE), None
         target = self.executor.target
-        return SessionStatus(target.context, target.namespace, self.executor.policy.tier.value, model, mode,
+        return SessionStatus(target.context, target.namespace, self.executor.policy.tier, model, mode,
                              self.tokens_used)

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from aiops_chat import exit_codes
 from aiops_chat.cli.examples import add_examples
 from aiops_chat.errors import UsageError
+from aiops_chat.exit_codes import DENIED, FAILURE
+from aiops_chat.safe_text import visible
+
+if TYPE_CHECKING:
+    from aiops_chat.execution.approval import ApprovalResult, Approver
+    from aiops_chat.policy import Verdict
+
+# What `timeout(1)` returns when it ends a command: the command ran, and was cut off.
+TIMED_OUT = 124
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,11 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from aiops_chat.audit import AuditLog
     from aiops_chat.cli.prompting import TerminalApprover
     from aiops_chat.config import load_config
-    from aiops_chat.execution import ApproveWrites, DenyAll, Executor
-    from aiops_chat.execution.approval import Approver
-    from aiops_chat.execution.preview import preview_argv
-    from aiops_chat.policy import Decision
-
+    from aiops_chat.execution import ApproveWrites, DenyAll, Executor, Status
     argv = list(args.argv)
     if argv[:1] == ["--"]:
         argv = argv[1:]
@@ -40,33 +46,55 @@ def run(args: argparse.Namespace) -> int:
     audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
     interactive: Approver | None = TerminalApprover() if cfg.runtime.is_tty else None
     approver: Approver = ApproveWrites(fallback=interactive) if args.yes else (interactive or DenyAll())
-    executor = Executor(cfg, context=args.context, namespace=args.namespace, audit=audit, source="cli", approver=approver)
-    verdict = executor.check(argv)
-    target = f"context {executor.target.context or '(none)'}, namespace {executor.target.namespace}"
-    print(f"{verdict.decision.value.upper()} ({verdict.risk.value}) on {target}: {verdict.reason}", file=sys.stderr)
-    if verdict.decision is Decision.DENY:
-        executor.run(argv, request="aiops run")  # records the refusal
-        return exit_codes.DENIED
-    if args.dry_run and verdict.decision is Decision.CONFIRM:
-        preview = preview_argv(argv)
-        if preview is not None and executor.check(preview).decision is not Decision.ALLOW:
-            preview = None  # a preview is only ever a read; never ask approval for one
-        if preview is None:
-            print("no server-side preview exists for this command", file=sys.stderr)
-        else:
-            shown = executor.run(preview, request="aiops run --dry-run preview")
-            print(f"--- preview: {' '.join(preview)}", file=sys.stderr)
-            sys.stderr.write(shown.stdout or shown.stderr or (shown.error or "") + "\n")
-    result = executor.run(argv, request="aiops run")
-    if not result.executed:
-        print(f"aiops: not run: {result.error}", file=sys.stderr)
-        refused = (result.error or "").startswith(("not approved", "denied by policy"))
-        return exit_codes.DENIED if refused else exit_codes.FAILURE
-    sys.stdout.write(result.stdout)
-    sys.stderr.write(result.stderr)
+    if args.dry_run:
+        approver = _PrintsPreview(approver)
+    executor = Executor(cfg, context=args.context, namespace=args.namespace, audit=audit, source="cli")
+
+    def judged(verdict: Verdict) -> None:
+        target = f"context {executor.target.context or '(none)'}, namespace {executor.namespace_of(verdict)}"
+        print(visible(f"{verdict.decision.value.upper()} ({verdict.risk.value}) on {target}: {verdict.reason}"),
+              file=sys.stderr)
+
+    result = executor.run(argv, request="aiops run", approver=approver, on_judged=judged)
+    if result.status.refused:
+        if result.status is not Status.DENIED:  # the verdict line above already said why
+            print(visible(f"aiops: not run: {result.error}"), file=sys.stderr)
+        return DENIED
+    if result.status in (Status.NOT_FOUND, Status.CANNOT_START):
+        print(visible(f"aiops: not run: {result.error}"), file=sys.stderr)
+        return FAILURE
+    sys.stdout.write(visible(result.stdout) if sys.stdout.isatty() else result.stdout)  # a pipe gets kubectl's bytes
+    sys.stderr.write(visible(result.stderr))
     if result.truncated:
         print("aiops: output was cut; narrow the command (e.g. --tail, -l) to see more", file=sys.stderr)
-    if result.error:
-        print(f"aiops: {result.error}", file=sys.stderr)
-    # It ran: its own exit code, as `env` and `sudo` pass theirs on; 124 (as `timeout`) when it was killed.
-    return result.exit_code if result.exit_code is not None else 124
+    if result.status is Status.TIMED_OUT:
+        print(visible(f"aiops: {result.error}"), file=sys.stderr)
+        return TIMED_OUT
+    return result.exit_code if result.exit_code is not None else FAILURE
+
+
+class _PrintsPreview:
+    """`--dry-run`: show the server's preview of the write (computed by the executor) before the approver
+    that decides is asked."""
+
+    def __init__(self, inner: Approver) -> None:
+        from aiops_chat.tools.guard import person_behind
+
+        self.inner = inner
+        # The injection guard looks for a person behind an approver: one is behind this only if one is behind
+        # the approver it wraps (`--yes` without a terminal is nobody).
+        self.interactive = person_behind(inner) is not None
+
+    def __call__(self, verdict: Verdict, argv: Sequence[str]) -> ApprovalResult:
+        return self.inner(verdict, argv)
+
+    def ask_with_preview(self, verdict: Verdict, argv: Sequence[str], preview: str | None) -> ApprovalResult:
+        from aiops_chat.execution.preview import preview_argv
+
+        shown = preview_argv(argv)
+        if preview is None or shown is None:
+            print("no server-side preview exists for this command", file=sys.stderr)
+        else:
+            print(visible(f"--- preview: {' '.join(shown)}"), file=sys.stderr)
+            sys.stderr.write(visible(preview) + "\n")
+        return self.inner(verdict, argv)

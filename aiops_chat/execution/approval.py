@@ -1,10 +1,14 @@
-"""Approval is a hook the front end supplies; the executor asks it, never decides by itself."""
+"""Approval is a hook the front end supplies; the executor asks it, never decides by itself.
+
+An approver is pure UI: everything it shows (the argv, the verdict, the server's preview of the change) is
+computed by the executor before it is asked; it only returns a person's answer.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from aiops_chat.policy import Risk, Verdict
 
@@ -18,6 +22,14 @@ class ApprovalResult:
 
 class Approver(Protocol):
     def __call__(self, verdict: Verdict, argv: Sequence[str]) -> ApprovalResult: ...
+
+
+@runtime_checkable
+class ShowsPreview(Protocol):
+    """An approver that shows a person what the write would change. The executor runs the server's dry run
+    (or diff) first, as a read through its own pipeline, and asks with the text (None: no preview exists)."""
+
+    def ask_with_preview(self, verdict: Verdict, argv: Sequence[str], preview: str | None) -> ApprovalResult: ...
 
 
 class DenyAll:

@@ -1,31 +1,40 @@
-"""The executor: the only place in aiops-chat where a process starts.
+"""The executor: the one pipeline every command of aiops-chat goes through, whoever asks for it.
 
-Order of work for every command: policy decision -> (approval, if the policy asks) -> policy re-check on
-the exact argv about to run -> pin context and namespace -> spawn without a shell, with a minimal
-environment and a timeout -> redact -> cap -> audit. A caller cannot choose the kube context: the policy
-denies `--context`/`--kubeconfig` in argv, and the executor adds its own.
+``Executor.run`` is the single entry point. For every command, in order: judge it once (the policy, or a
+fixed :class:`LocalCommand`) -> refuse what the policy denies -> ask for approval where the policy says
+confirm, with the injection guard able to insist on a person and the server's preview of the change
+computed here, so an approver only shows things -> judge the exact argv again after a wait for a person
+(a manifest under -f may have been edited meanwhile) -> pin context and namespace -> start it through the
+one spawn helper (no shell, minimal environment, /dev/null stdin, a timeout that ends the process group)
+-> redact -> cap -> write a typed audit entry -> return a :class:`CommandResult` with a :class:`Status`.
+A caller cannot choose the kube context: the policy denies `--context`/`--kubeconfig` in argv, and the
+executor adds its own.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
-from aiops_chat.execution.approval import ApprovalResult, Approver
+from aiops_chat.execution.approval import ApprovalResult, Approver, ShowsPreview
+from aiops_chat.execution.audit_entry import AuditEntry, AuditEvent
+from aiops_chat.execution.local import LocalCommand
 from aiops_chat.execution.output import cap_text
-from aiops_chat.execution.result import CommandResult
+from aiops_chat.execution.preview import describe_preview, preview_argv
+from aiops_chat.execution.result import CommandResult, Status
+from aiops_chat.execution.spawn import spawn
 from aiops_chat.kubeconfig import load_view
-from aiops_chat.policy import Decision, PolicyContext, Verdict, evaluate, policy_context_for
+from aiops_chat.policy import Decision, PolicyContext, Risk, Verdict, evaluate, policy_context_for
 from aiops_chat.redaction import redact
 
 if TYPE_CHECKING:
     from aiops_chat.audit import AuditLog
     from aiops_chat.config import Config
 
+PREVIEW_REQUEST = "approval preview"
+Judged = Callable[[Verdict], None]
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,16 @@ def resolve_target(cfg: Config, context: str | None, namespace: str | None) -> T
     ctx = view.get(ctx_name) if ctx_name else None
     ns = namespace or cfg.kube.namespace or (ctx.namespace if ctx else None) or "default"
     return Target(context=ctx_name, namespace=ns)
+
+
+class Guard(Protocol):
+    """The injection guard as the executor uses it (aiops_chat.tools.guard.InjectionGuard)."""
+
+    @property
+    def tainted_by(self) -> str | None: ...
+    def needs_person(self, verdict: Verdict) -> bool: ...
+    def observe(self, argv: Sequence[str], *, executed: bool, verdict: Verdict | None = None, stderr: str = "",
+                untrusted_text: bool = False) -> None: ...
 
 
 class Executor:
@@ -64,45 +83,106 @@ class Executor:
         self.approver = approver
 
     def check(self, argv: Sequence[str], stdin: str | None = None) -> Verdict:
+        """What the policy says about ``argv`` here; nothing runs (for `policy check`-like questions)."""
         return evaluate(list(argv), self.policy, stdin)
 
     def run(
         self,
-        argv: Sequence[str],
+        command: Sequence[str] | LocalCommand,
         *,
         request: str = "",
         approver: Approver | None = None,
         approved_by: str | None = None,
+        guard: Guard | None = None,
         stdin: str | None = None,
         timeout: float | None = None,
+        max_output_bytes: int | None = None,
+        reads_only: bool = False,
+        dry_run: bool = False,
+        on_judged: Judged | None = None,
     ) -> CommandResult:
-        argv_t = tuple(argv)
-        verdict = self.check(argv_t, stdin)
-        if verdict.decision is Decision.DENY:
-            self._record("decision", argv_t, verdict, request, approver=None, approved=False)
-            return CommandResult(argv_t, verdict, executed=False, error=f"denied by policy: {verdict.reason}")
-        approval = self._approve(verdict, argv_t, approver, approved_by)
-        self._record("decision", argv_t, verdict, request, approver=approval.approver, approved=approval.approved)
-        if not approval.approved:
-            return CommandResult(argv_t, verdict, executed=False, approver=approval.approver,
-                                 error=f"not approved: {approval.note or verdict.reason}")
-        # Judge again what is about to run: a manifest under -f may have been edited while a person decided.
-        final = self.check(argv_t, stdin)
-        if final.decision is Decision.DENY or final != verdict:
-            self._record("decision", argv_t, final, request, approver="policy", approved=False)
-            return CommandResult(argv_t, final, executed=False, error="command changed after approval; refused")
-        return self._spawn(argv_t, verdict, request, approval.approver, stdin, timeout)
+        """Run one command through the whole pipeline (module docstring).
 
-    def _approve(self, verdict: Verdict, argv: tuple[str, ...], approver: Approver | None,
-                 approved_by: str | None) -> ApprovalResult:
-        if verdict.decision is Decision.ALLOW:
-            return ApprovalResult(True, "policy")
-        if approved_by:
-            return ApprovalResult(True, approved_by)
+        ``approver``: asked when the policy says confirm (default: the executor's own); ``approved_by``:
+        a yes already given, by whom. ``guard``: the session's injection guard, which sees every result and
+        may send a write to a person. ``reads_only``: refuse anything but a read (composite tools, previews).
+        ``dry_run``: judge and report, start nothing. ``on_judged``: told the verdict before anyone is asked.
+        """
+        local = command if isinstance(command, LocalCommand) else None
+        argv = command.argv if isinstance(command, LocalCommand) else tuple(command)
+        verdict = local.verdict if local is not None else self.check(argv, stdin)
+        if on_judged is not None:
+            on_judged(verdict)
+        result = self._decide_and_run(argv, local, verdict, request=request, approver=approver,
+                                      approved_by=approved_by, guard=guard, stdin=stdin, timeout=timeout,
+                                      max_output_bytes=max_output_bytes, reads_only=reads_only, dry_run=dry_run)
+        if guard is not None:
+            guard.observe(argv, verdict=verdict, executed=result.executed, stderr=result.stderr)
+        return result
+
+    def _decide_and_run(self, argv: tuple[str, ...], local: LocalCommand | None, verdict: Verdict, *, request: str,
+                        approver: Approver | None, approved_by: str | None, guard: Guard | None,
+                        stdin: str | None, timeout: float | None, max_output_bytes: int | None,
+                        reads_only: bool, dry_run: bool) -> CommandResult:
+        request = redact(request, self.cfg.redaction.extra_patterns)
+        if verdict.decision is Decision.DENY:
+            self._record(AuditEvent.DECISION, argv, verdict, request, approver=None, approved=False)
+            return CommandResult(argv, verdict, Status.DENIED, error=f"denied by policy: {verdict.reason}")
+        if reads_only and verdict.risk is not Risk.READ:
+            return CommandResult(argv, verdict, Status.DECLINED,
+                                 error="only reads may run here (composite tools and previews may only read)")
+        if dry_run:
+            return CommandResult(argv, verdict, Status.DRY_RUN, error="dry run: not executed")
+        approval, by_guard = self._approve(argv, verdict, approver, approved_by, guard)
+        self._record(AuditEvent.DECISION, argv, verdict, request, approver=approval.approver,
+                     approved=approval.approved, guard="injection" if by_guard and not approval.approved else None)
+        if not approval.approved:
+            why = "not approved (injection guard)" if by_guard else "not approved"
+            note = approval.note or ("refused by the user" if by_guard else verdict.reason)
+            return CommandResult(argv, verdict, Status.DECLINED, approver=approval.approver, error=f"{why}: {note}")
+        if (verdict.decision is not Decision.ALLOW or by_guard) and local is None:
+            # Judge again what is about to run: a manifest under -f may have been edited while a person decided.
+            final = self.check(argv, stdin)
+            if final != verdict:
+                self._record(AuditEvent.DECISION, argv, final, request, approver="policy", approved=False)
+                return CommandResult(argv, final, Status.CHANGED, error="command changed after approval; refused")
+        return self._spawn(argv, local, verdict, request, approval.approver, stdin, timeout, max_output_bytes)
+
+    def _approve(self, argv: tuple[str, ...], verdict: Verdict, approver: Approver | None,
+                 approved_by: str | None, guard: Guard | None) -> tuple[ApprovalResult, bool]:
+        """The approval, and whether the injection guard chose who gives it."""
         asker = approver or self.approver
+        if guard is not None and guard.needs_person(verdict):
+            # The model proposed this after reading text a workload controls: only a person may say yes,
+            # whatever the tier, `--yes` or an earlier approval say.
+            from aiops_chat.tools.guard import person_behind
+
+            person = person_behind(asker)
+            if person is None:
+                source = guard.tainted_by or "cluster text"
+                return ApprovalResult(False, "none", f"the model proposed this after reading `{source}`; "
+                                      "a person must approve it and none is at the keyboard"), True
+            return self._ask(person, verdict, argv), True
+        if verdict.decision is Decision.ALLOW:
+            return ApprovalResult(True, "policy"), False
+        if approved_by:
+            return ApprovalResult(True, approved_by), False
         if asker is None:
-            return ApprovalResult(False, "none", "this write needs approval and no approver is attached")
+            return ApprovalResult(False, "none", "this write needs approval and no approver is attached"), False
+        return self._ask(asker, verdict, argv), False
+
+    def _ask(self, asker: Approver, verdict: Verdict, argv: tuple[str, ...]) -> ApprovalResult:
+        if isinstance(asker, ShowsPreview):
+            return asker.ask_with_preview(verdict, argv, self._preview(argv))
         return asker(verdict, argv)
+
+    def _preview(self, argv: Sequence[str]) -> str | None:
+        """The server's dry run (or diff) of a write, run as an unattended read through this pipeline."""
+        read = preview_argv(argv)
+        if read is None:
+            return None
+        result = self.run(read, request=PREVIEW_REQUEST, reads_only=True, approver=_NOBODY)
+        return describe_preview(result)
 
     def pinned(self, argv: Sequence[str], verdict: Verdict | None = None) -> list[str]:
         """The argv that actually runs: the binary resolved, the session's context and the namespace the
@@ -112,12 +192,16 @@ class Executor:
         binary, rest = argv[0], list(argv[1:])
         if binary not in ("kubectl", "helm"):
             return [self.cfg.kube.minikube, *rest]
-        namespace = (verdict or self.check(argv)).namespace or self.target.namespace
+        namespace = self.namespace_of(verdict or self.check(argv))
         context_flag = "--context" if binary == "kubectl" else "--kube-context"
         pins = [context_flag, self.target.context] if self.target.context else []
         pins += ["--namespace", namespace]
         exe = self.cfg.kube.kubectl if binary == "kubectl" else self.cfg.kube.helm
         return [exe, *pins, *rest]
+
+    def namespace_of(self, verdict: Verdict) -> str:
+        """Where the command acts: the namespace the policy judged, else the session's."""
+        return verdict.namespace or self.target.namespace
 
     def environment(self) -> dict[str, str]:
         """A minimal environment: no API keys or tokens of ours leak into kubectl, helm or their plugins."""
@@ -127,70 +211,53 @@ class Executor:
             env["KUBECONFIG"] = self.cfg.kubeconfig
         return env
 
-    def _spawn(self, argv: tuple[str, ...], verdict: Verdict, request: str, approver: str,
-               stdin: str | None, timeout: float | None) -> CommandResult:
-        pinned = self.pinned(argv, verdict)
+    def _spawn(self, argv: tuple[str, ...], local: LocalCommand | None, verdict: Verdict, request: str,
+               approver: str, stdin: str | None, timeout: float | None,
+               max_output_bytes: int | None) -> CommandResult:
+        pinned = [argv[0], *local.spawned_args()] if local is not None else self.pinned(argv, verdict)
         exe = shutil.which(pinned[0], path=self.cfg.runtime.path)
         if exe is None:
-            hint = f"install {argv[0]} or set [kube] {argv[0]} in the config to its path"
-            result = CommandResult(argv, verdict, executed=False, approver=approver,
+            hint = (f"install {argv[0]}" if local is not None else
+                    f"install {argv[0]} or set [kube] {argv[0]} in the config to its path")
+            result = CommandResult(argv, verdict, Status.NOT_FOUND, approver=approver,
                                    error=f"{pinned[0]}: not found on PATH ({hint})", pinned_argv=tuple(pinned))
-            self._record("execution", argv, verdict, request, approver=approver, result=result)
+            self._record(AuditEvent.EXECUTION, argv, verdict, request, approver=approver, result=result)
             return result
         limit = timeout or self.cfg.executor.timeout
-        started = time.monotonic()
-        error = None
-        try:
-            # Without stdin of our own the child gets /dev/null: `-f -` must never read aiops's own stdin,
-            # a manifest the policy never saw.
-            feed: dict[str, Any] = {"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}
-            proc = subprocess.run(
-                [exe, *pinned[1:]], **feed, capture_output=True, text=True, errors="replace",
-                timeout=limit, env=self.environment(), cwd=self.policy.workdir, shell=False, check=False,
-            )
-            code: int | None = proc.returncode
-            out, err = proc.stdout, proc.stderr
-        except subprocess.TimeoutExpired as exc:
-            code, error = None, f"timed out after {limit:g}s"
-            out, err = _text(exc.stdout), _text(exc.stderr)
-        except OSError as exc:
-            code, error, out, err = None, f"{exe}: {exc.strerror}", "", ""
-        duration = time.monotonic() - started
+        env = None if local is not None and local.inherit_env else self.environment()
+        ran = spawn([exe, *pinned[1:]], env=env, cwd=self.policy.workdir, timeout=limit, stdin=stdin)
+        if ran.timed_out:
+            status = Status.TIMED_OUT
+        elif ran.exit_code is None:
+            status = Status.CANNOT_START
+        else:
+            status = Status.RAN if ran.exit_code == 0 else Status.FAILED
         extra = self.cfg.redaction.extra_patterns
-        limit_bytes = self.cfg.executor.max_output_bytes
-        out, cut_out = cap_text(redact(out, extra), limit_bytes)
-        err, cut_err = cap_text(redact(err, extra), limit_bytes // 4)
-        result = CommandResult(argv, verdict, executed=code is not None, exit_code=code, stdout=out, stderr=err,
-                               duration_s=duration, truncated=cut_out or cut_err, error=error, approver=approver,
-                               pinned_argv=tuple(pinned))
-        self._record("execution", argv, verdict, request, approver=approver, result=result)
+        limit_bytes = max_output_bytes or self.cfg.executor.max_output_bytes
+        out, cut_out = cap_text(redact(ran.stdout, extra), limit_bytes)
+        err, cut_err = cap_text(redact(ran.stderr, extra), limit_bytes // 4)
+        result = CommandResult(argv, verdict, status, exit_code=ran.exit_code, stdout=out, stderr=err,
+                               duration_s=ran.duration_s, truncated=cut_out or cut_err, error=ran.error,
+                               approver=approver, pinned_argv=tuple(pinned))
+        self._record(AuditEvent.EXECUTION, argv, verdict, request, approver=approver, result=result)
         return result
 
-    def _record(self, event: str, argv: tuple[str, ...], verdict: Verdict, request: str, *,
-                approver: str | None, approved: bool | None = None, result: CommandResult | None = None) -> None:
+    def _record(self, event: AuditEvent, argv: tuple[str, ...], verdict: Verdict, request: str, *,
+                approver: str | None, approved: bool | None = None, guard: str | None = None,
+                result: CommandResult | None = None) -> None:
         if self.audit is None:
             return
-        entry: dict[str, Any] = {
-            "event": event,
-            "source": self.source,
-            "context": self.target.context,
-            "namespace": self.target.namespace,
-            "request": redact(request, self.cfg.redaction.extra_patterns),
-            "argv": list(argv),
-            "decision": verdict.decision.value,
-            "risk": verdict.risk.value,
-            "reason": verdict.reason,
-            "approver": approver,
-        }
-        if approved is not None:
-            entry["approved"] = approved
-        if result is not None:
-            entry.update(exit_code=result.exit_code, duration_s=round(result.duration_s, 3),
-                         executed=result.executed, error=result.error)
-        self.audit.record(entry)
+        entry = AuditEntry.of(event, verdict, argv, source=self.source, context=self.target.context,
+                              namespace=self.namespace_of(verdict), request=request, approver=approver,
+                              approved=approved, guard=guard, result=result)
+        self.audit.record(entry.to_record())
 
 
-def _text(data: Any) -> str:
-    if data is None:
-        return ""
-    return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+class _Nobody:
+    """Previews are reads the policy allows; should one ever need a yes, nobody gives it."""
+
+    def __call__(self, verdict: Verdict, argv: Sequence[str]) -> ApprovalResult:
+        return ApprovalResult(False, "none", "a preview is never approved")
+
+
+_NOBODY = _Nobody()

@@ -7,6 +7,10 @@ are reads to the policy, so a preview never needs approval and never changes the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aiops_chat.execution.result import CommandResult
 
 _KUBECTL_MANIFEST_VERBS = {"apply", "create", "replace"}
 _KUBECTL_DRY_RUN_VERBS = {"set", "label", "annotate", "patch", "rollout", "delete", "autoscale",
@@ -62,3 +66,16 @@ def _manifest_flags(argv: Sequence[str]) -> list[str]:
         elif arg.startswith(("--filename=", "-f=", "--kustomize=")) or arg in ("-R", "--recursive"):
             out.append(arg)
     return out
+
+
+def describe_preview(result: CommandResult) -> str:
+    """What a person reads in an approval: the preview's output, or why there is none."""
+    if not result.executed:
+        return f"(no preview: {result.error})"
+    # `kubectl diff` exits 1 when there are differences: its stdout is the answer, not a failure.
+    if result.stdout.strip():
+        return result.stdout.rstrip()
+    if result.exit_code != 0:
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        return f"(no preview: {lines[-1].strip() if lines else f'exit {result.exit_code}'})"
+    return "(the server reports no change)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from aiops_chat.policy import Verdict
@@ -22,11 +23,35 @@ def unreachable_line(text: str) -> str | None:
     return lines[-1][:300] if lines else None
 
 
+class Status(StrEnum):
+    """How a command ended. Callers branch on this, never on the wording of ``error``."""
+
+    RAN = "ran"  # ran to its end with exit code 0
+    FAILED = "failed"  # ran to its end with another exit code
+    DENIED = "denied"  # the policy refused it; nothing started
+    DECLINED = "declined"  # it needed a yes and did not get one (a person said no, or nobody was there)
+    CHANGED = "changed"  # approved, but judged differently when about to run; refused
+    DRY_RUN = "dry_run"  # not run on purpose
+    NOT_FOUND = "not_found"  # the binary is not on PATH
+    CANNOT_START = "cannot_start"  # the operating system would not start it
+    TIMED_OUT = "timed_out"  # started, and its whole process group was killed at the time limit
+
+    @property
+    def executed(self) -> bool:
+        """Whether the process ran to an end (a timed-out run did not)."""
+        return self in (Status.RAN, Status.FAILED)
+
+    @property
+    def refused(self) -> bool:
+        """Whether aiops refused it before it started (policy, approval, a change after approval)."""
+        return self in (Status.DENIED, Status.DECLINED, Status.CHANGED)
+
+
 @dataclass(frozen=True)
 class CommandResult:
     argv: tuple[str, ...]  # as the caller asked, binary first, without the pinned flags
     verdict: Verdict
-    executed: bool
+    status: Status
     exit_code: int | None = None
     stdout: str = ""  # redacted and capped
     stderr: str = ""  # redacted and capped
@@ -37,8 +62,12 @@ class CommandResult:
     pinned_argv: tuple[str, ...] = ()  # what actually ran
 
     @property
+    def executed(self) -> bool:
+        return self.status.executed
+
+    @property
     def ok(self) -> bool:
-        return self.executed and self.exit_code == 0
+        return self.status is Status.RAN
 
     @property
     def unreachable(self) -> str | None:
@@ -51,6 +80,7 @@ class CommandResult:
             "decision": self.verdict.decision.value,
             "risk": self.verdict.risk.value,
             "reason": self.verdict.reason,
+            "status": self.status.value,
             "executed": self.executed,
             "exit_code": self.exit_code,
             "stdout": self.stdout,

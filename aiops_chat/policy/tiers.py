@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aiops_chat.config.model import BUILTIN_TIER_RULES
 from aiops_chat.errors import ConfigError
 from aiops_chat.policy.types import PolicyContext, Tier
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from aiops_chat.config import Config
 
 # Used when the configuration lists no tiers of its own.
-BUILTIN_TIERS: tuple[tuple[str, Tier], ...] = (("*prod*", Tier.READ_ONLY), ("*production*", Tier.READ_ONLY))
+BUILTIN_TIERS: tuple[tuple[str, Tier], ...] = tuple((glob, Tier(tier)) for glob, tier in BUILTIN_TIER_RULES)
 
 
 def tier_for_context(context: str | None, tiers: Sequence[tuple[str, Tier]], default: Tier) -> Tier:
@@ -44,11 +45,14 @@ def policy_context_for(cfg: Config, context: str | None, namespace: str | None) 
     policy = cfg.policy
     tiers = tuple((glob, parse_tier(name, f"policy.tiers[{glob!r}]")) for glob, name in policy.tiers)
     default = parse_tier(policy.default_tier, "policy.default_tier")
+    # Contexts named exactly (prod clusters whose names do not say so) are read-only whatever the globs say.
+    named_read_only = {name.lower() for name in policy.read_only_contexts}
     workdir = Path(policy.workdir).expanduser() if policy.workdir else Path.cwd()
     return PolicyContext(
         context=context,
         namespace=namespace,
-        tier=tier_for_context(context, tiers, default),
+        tier=Tier.READ_ONLY if context is not None and context.lower() in named_read_only
+        else tier_for_context(context, tiers, default),
         protected_namespaces=frozenset(policy.protected_namespaces),
         workdir=workdir.resolve(),
         helm_repos=frozenset(policy.helm_repos),

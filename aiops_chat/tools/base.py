@@ -10,7 +10,7 @@ Two shapes, both plain functions:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiops_chat.tools.schema import JSON, function_schema
@@ -45,7 +45,6 @@ class Tool:
     composite: bool = False
     # For a composite tool: the argv shown while it runs (UIs show a command, not a function name).
     preview: Callable[..., list[str]] | None = None
-    tags: tuple[str, ...] = field(default_factory=tuple)
 
     def schema(self) -> JSON:
         return {"type": "function",

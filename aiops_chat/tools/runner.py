@@ -1,29 +1,29 @@
-"""Running one tool call: registry lookup, argument check, policy, injection guard, approval, executor,
-redaction and the token budget, in that order. Every failure becomes text for the model, never an exception.
+"""Running one tool call: registry lookup and argument check here; policy, injection guard, approval,
+spawning, redaction and audit in the executor's one pipeline; the token budget here again. Every failure
+becomes text for the model, never an exception.
 
 The runner also keeps the plan: every command proposed this turn, in order, whether it ran or not.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiops_chat.errors import AiopsError
-from aiops_chat.execution.approval import ApprovalResult, Approver
+from aiops_chat.execution.approval import Approver
 from aiops_chat.execution.result import CommandResult
+from aiops_chat.policy import Decision, Verdict
 from aiops_chat.tools.base import Tool, ToolArgumentError, ToolContext
-from aiops_chat.tools.guard import InjectionGuard, person_behind
+from aiops_chat.tools.guard import InjectionGuard
 from aiops_chat.tools.output import format_error, format_result, format_text
 from aiops_chat.tools.registry import Registry
 from aiops_chat.tools.schema import check_arguments
 
 if TYPE_CHECKING:
     from aiops_chat.execution.executor import Executor
-    from aiops_chat.policy import Verdict
 
 # Composite tools read whole JSON lists; the model only ever sees their compact summary.
 COMPOSITE_MAX_BYTES = 256 * 1024 * 1024
@@ -35,13 +35,13 @@ class PlanStep:
 
     tool: str
     argv: tuple[str, ...]
-    decision: str  # "allow" | "confirm" | "deny"
+    decision: Decision
     executed: bool
     exit_code: int | None = None
     note: str = ""  # why it did not run, when it did not
 
     def to_dict(self) -> dict[str, Any]:
-        return {"tool": self.tool, "argv": list(self.argv), "decision": self.decision,
+        return {"tool": self.tool, "argv": list(self.argv), "decision": self.decision.value,
                 "executed": self.executed, "exit_code": self.exit_code}
 
 
@@ -56,7 +56,7 @@ class ToolOutcome:
     ok: bool
 
 
-# call_id, tool, argv, verdict (None when the call never became a command)
+# call_id, tool, argv, verdict (None when the call never became a command), why not
 StartHook = Callable[[str, str, tuple[str, ...], "Verdict | None", str], None]
 
 
@@ -71,7 +71,6 @@ class ToolRunner:
     request: str = ""
     plan: list[PlanStep] = field(default_factory=list)
     executed: list[CommandResult] = field(default_factory=list)
-    _reader: Executor | None = None
 
     # -- one tool call from the model -----------------------------------------------------------------
 
@@ -96,29 +95,33 @@ class ToolRunner:
         except ToolArgumentError as exc:
             return invalid(f"{name}: {exc}")
         argv_t = tuple(argv)
-        verdict = self.executor.check(argv_t)
-        if on_started is not None:
-            on_started(call_id, name, argv_t, verdict, "")
+
+        def judged(verdict: Verdict) -> None:
+            if on_started is not None:
+                on_started(call_id, name, argv_t, verdict, "")
+
         if tool.composite:
-            return self._call_composite(call_id, tool, clean, argv_t, verdict)
-        result = self.run_command(name, argv_t)
+            return self._call_composite(call_id, tool, clean, argv_t, judged)
+        result = self.run_command(name, argv_t, on_judged=judged)
         output = format_result(result, budget_tokens=self.budget_tokens,
                                extra_patterns=self.executor.cfg.redaction.extra_patterns)
         return ToolOutcome(call_id, name, argv_t, result.verdict, result, output, result.ok)
 
     def _call_composite(self, call_id: str, tool: Tool, args: dict[str, Any], argv: tuple[str, ...],
-                        verdict: Verdict) -> ToolOutcome:
-        from aiops_chat.policy import Decision
-
+                        judged: Callable[[Verdict], None]) -> ToolOutcome:
+        # A composite never runs as itself: its shown argv is judged, to say whether it may start; each read
+        # it then makes goes through the executor's pipeline on its own.
+        verdict = self.executor.check(argv)
+        judged(verdict)
         if self.dry_run or verdict.decision is Decision.DENY:
             why = "dry run: not executed" if self.dry_run else f"denied by policy: {verdict.reason}"
-            self.plan.append(PlanStep(tool.name, argv, verdict.decision.value, False, None, why))
+            self.plan.append(PlanStep(tool.name, argv, verdict.decision, False, None, why))
             return ToolOutcome(call_id, tool.name, argv, verdict, None, format_error(f"{tool.name}: {why}"), False)
         ctx = ToolContext(read=lambda a: self.read(tool.name, a), namespace=self.executor.target.namespace)
         try:
             text = tool.function(ctx, **args)
         except AiopsError as exc:  # e.g. the cluster is unreachable: the model should hear it, not crash
-            self.plan.append(PlanStep(tool.name, argv, verdict.decision.value, False, None, str(exc)))
+            self.plan.append(PlanStep(tool.name, argv, verdict.decision, False, None, str(exc)))
             return ToolOutcome(call_id, tool.name, argv, verdict, None, format_error(f"{tool.name}: {exc}"), False)
         if self.guard is not None:
             # Its reads were observed one by one; the summary is text built from whole objects, vouched for
@@ -130,76 +133,24 @@ class ToolRunner:
 
     # -- commands ---------------------------------------------------------------------------------------
 
-    def run_command(self, tool: str, argv: Sequence[str]) -> CommandResult:
-        """Policy, guard, approval, executor; records the plan step and shows the result to the guard.
-        Also used by the offline planner, whose answers the model reads on its next turn."""
-        argv_t = tuple(argv)
-        verdict = self.executor.check(argv_t)
-        if self.dry_run:
-            result = CommandResult(argv_t, verdict, executed=False, error="dry run: not executed")
-        elif self.guard is not None and self.guard.needs_person(verdict):
-            result = self._run_guarded(argv_t, verdict)
-        else:
-            result = self.executor.run(argv_t, request=self.request, approver=self.approver)
+    def run_command(self, tool: str, argv: Sequence[str], *,
+                    on_judged: Callable[[Verdict], None] | None = None) -> CommandResult:
+        """One command through the executor's pipeline with this turn's approver and guard; records the
+        plan step. Also used by the offline planner, whose answers the model reads on its next turn."""
+        result = self.executor.run(argv, request=self.request, approver=self.approver, guard=self.guard,
+                                   dry_run=self.dry_run, on_judged=on_judged)
         self._record(tool, result)
         return result
 
     def read(self, tool: str, argv: Sequence[str]) -> CommandResult:
-        """A read-only command for a composite tool, through a copy of the executor sized for JSON lists."""
-        from aiops_chat.policy import Risk
-
-        argv_t = tuple(argv)
-        verdict = self.executor.check(argv_t)
-        if verdict.risk is not Risk.READ:
-            result = CommandResult(argv_t, verdict, executed=False, error="composite tools may only read")
-        elif self.dry_run:
-            result = CommandResult(argv_t, verdict, executed=False, error="dry run: not executed")
-        else:
-            result = self._big_reader().run(argv_t, request=self.request, approver=self.approver)
+        """A read-only command for a composite tool, with room for whole JSON lists."""
+        result = self.executor.run(argv, request=self.request, approver=self.approver, guard=self.guard,
+                                   dry_run=self.dry_run, reads_only=True, max_output_bytes=COMPOSITE_MAX_BYTES)
         self._record(tool, result)
         return result
 
-    def _run_guarded(self, argv: tuple[str, ...], verdict: Verdict) -> CommandResult:
-        assert self.guard is not None
-        person = person_behind(self.approver)
-        source = self.guard.tainted_by or "cluster text"
-        if person is None:
-            approval = ApprovalResult(False, "none", f"the model proposed this after reading `{source}`; "
-                                      "a person must approve it and none is at the keyboard")
-        else:
-            approval = person(verdict, argv)
-        if not approval.approved:
-            self._audit_refusal(argv, verdict, approval)
-            note = approval.note or "refused by the user"
-            return CommandResult(argv, verdict, executed=False, approver=approval.approver,
-                                 error=f"not approved (injection guard): {note}")
-        return self.executor.run(argv, request=self.request, approved_by=approval.approver)
-
-    def _audit_refusal(self, argv: tuple[str, ...], verdict: Verdict, approval: ApprovalResult) -> None:
-        audit = self.executor.audit
-        if audit is None:
-            return
-        audit.record({
-            "event": "decision", "source": self.executor.source, "context": self.executor.target.context,
-            "namespace": self.executor.target.namespace, "request": self.request, "argv": list(argv),
-            "decision": verdict.decision.value, "risk": verdict.risk.value, "reason": verdict.reason,
-            "approver": approval.approver, "approved": False, "guard": "injection",
-        })
-
-    def _big_reader(self) -> Executor:
-        if self._reader is None:
-            from aiops_chat.execution.executor import Executor
-
-            cfg = self.executor.cfg
-            cfg = cfg.replace(executor=dataclasses.replace(cfg.executor, max_output_bytes=COMPOSITE_MAX_BYTES))
-            self._reader = Executor(cfg, target=self.executor.target, audit=self.executor.audit,
-                                    source=self.executor.source)
-        return self._reader
-
     def _record(self, tool: str, result: CommandResult) -> None:
-        if self.guard is not None:
-            self.guard.observe(result.argv, verdict=result.verdict, executed=result.executed, stderr=result.stderr)
-        self.plan.append(PlanStep(tool, result.argv, result.verdict.decision.value, result.executed,
+        self.plan.append(PlanStep(tool, result.argv, result.verdict.decision, result.executed,
                                   result.exit_code, "" if result.executed else (result.error or "")))
         if result.executed:
             self.executed.append(result)

@@ -16,7 +16,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from aiops_chat.analysis.findings import Finding
-from aiops_chat.tui.approver import PreviewFn, TuiApprover
+from aiops_chat.tui.approver import TuiApprover
 from aiops_chat.tui.messages import SessionReady
 from aiops_chat.tui.screens.approval import ApprovalModal
 from aiops_chat.tui.screens.chat import ChatScreen
@@ -26,7 +26,6 @@ from aiops_chat.tui.session_api import SessionFactory, SessionLike, StatusLike
 # Each provider is handed what it needs from the session when it runs, never holds on to the session.
 FindingsProvider = Callable[[StatusLike], Sequence[Finding]]  # where the session points -> findings
 ContextsProvider = Callable[[str | None], list[ContextChoice]]  # the session's context -> the choices
-SessionPreview = Callable[[SessionLike, Sequence[str]], "str | None"]  # a proposed write -> its dry run
 
 
 class AiopsChatApp(App[None]):
@@ -46,14 +45,9 @@ class AiopsChatApp(App[None]):
         contexts: ContextsProvider,
         user: str = "user",
         export_dir: Path | None = None,
-        preview: SessionPreview | None = None,
     ) -> None:
         super().__init__()
-        session_preview: PreviewFn | None = None
-        if preview is not None:
-            # Asked from the turn's worker, so the session exists: it is the one proposing the write.
-            session_preview = lambda argv: preview(self.session, argv)  # noqa: E731
-        self.approver = TuiApprover(user, session_preview)
+        self.approver = TuiApprover(user)
         self.approver.attach(self)
         # Building the session loads the LLM SDK and reads the kubeconfig: it happens in a thread after the
         # first paint, so the window appears at once. Whoever needs the session first waits for it.
@@ -140,8 +134,6 @@ def create_app(
     contexts: ContextsProvider,
     user: str = "user",
     export_dir: Path | None = None,
-    preview: SessionPreview | None = None,
 ) -> AiopsChatApp:
     """The one way to build the app: what it talks to is passed in, nothing is looked up globally."""
-    return AiopsChatApp(session_factory, findings=findings, contexts=contexts, user=user, export_dir=export_dir,
-                        preview=preview)
+    return AiopsChatApp(session_factory, findings=findings, contexts=contexts, user=user, export_dir=export_dir)

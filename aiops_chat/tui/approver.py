@@ -2,6 +2,7 @@
 
 The worker blocks until the answer; the UI thread never waits. Who said yes or no goes back in the
 ApprovalResult, and the executor writes it to the audit log (this module never writes audit entries).
+Pure UI: the executor computes the server's preview of the write before it asks (ShowsPreview).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiops_chat.execution.approval import ApprovalResult, confirmation_word
+from aiops_chat.policy import Risk
 from aiops_chat.tui.screens.approval import ApprovalModal, ApprovalRequest
 
 if TYPE_CHECKING:
@@ -18,13 +20,10 @@ if TYPE_CHECKING:
 
     from aiops_chat.policy import Verdict
 
-PreviewFn = Callable[[Sequence[str]], "str | None"]
-
 
 class TuiApprover:
-    def __init__(self, user: str, preview: PreviewFn | None = None) -> None:
+    def __init__(self, user: str) -> None:
         self.user = user
-        self.preview = preview
         self._app: App[Any] | None = None
         self._lock = threading.Lock()
         self._waiting: list[threading.Event] = []
@@ -38,13 +37,14 @@ class TuiApprover:
         self._app = app
 
     def __call__(self, verdict: Verdict, argv: Sequence[str]) -> ApprovalResult:
+        return self.ask_with_preview(verdict, argv, None)
+
+    def ask_with_preview(self, verdict: Verdict, argv: Sequence[str], preview: str | None) -> ApprovalResult:
         app = self._app
         if app is None or self._closed:
             return ApprovalResult(False, "none", "the chat window is closed")
-        risk = _value(verdict.risk)
-        preview = self._preview(argv)
-        word = confirmation_word(argv) if risk == "destructive" else None
-        request = ApprovalRequest(tuple(argv), risk, verdict.reason, preview, word)
+        word = confirmation_word(argv) if verdict.risk is Risk.DESTRUCTIVE else None
+        request = ApprovalRequest(tuple(argv), verdict.risk.value, verdict.reason, preview, word)
         answered = threading.Event()
         answer: list[bool] = []
 
@@ -85,15 +85,3 @@ class TuiApprover:
     def close(self) -> None:
         self._closed = True
         self.release()
-
-    def _preview(self, argv: Sequence[str]) -> str | None:
-        if self.preview is None:
-            return None
-        try:
-            return self.preview(argv)
-        except Exception as exc:  # a preview is a courtesy: its failure must not block the decision
-            return f"(no preview: {exc})"
-
-
-def _value(enum_or_str: object) -> str:
-    return str(getattr(enum_or_str, "value", enum_or_str))

@@ -10,9 +10,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from aiops_chat.agent.events import TextDelta, TurnFinished
+from aiops_chat.agent.events import SessionEvent, TextDelta, TurnFinished
 
 
 @dataclass(frozen=True)
@@ -31,14 +30,18 @@ class TurnEnded:
     cancelled: bool = False
 
 
+# What the screen drains: the session's events (text deltas merged into runs) and the worker's last word.
+BridgeItem = SessionEvent | TextRun | TurnEnded
+
+
 class EventBridge:
     def __init__(self, wake: Callable[[], object]) -> None:
         self._wake = wake
         self._lock = threading.Lock()
-        self._pending: list[Any] = []
+        self._pending: list[SessionEvent | TurnEnded] = []
         self._woken = False
 
-    def __call__(self, event: Any) -> None:
+    def __call__(self, event: SessionEvent | TurnEnded) -> None:
         """The session's ``on_event``; also used by the worker to post :class:`TurnEnded`."""
         if isinstance(event, TurnFinished):
             return  # the worker reports the returned TurnFinished once, after every event before it
@@ -49,7 +52,7 @@ class EventBridge:
             self._woken = True
         self._wake()
 
-    def drain(self) -> list[Any]:
+    def drain(self) -> list[BridgeItem]:
         """Everything queued since the last drain, in order, with text runs merged."""
         with self._lock:
             items, self._pending = self._pending, []
@@ -57,8 +60,8 @@ class EventBridge:
         return merge_text(items)
 
 
-def merge_text(events: list[Any]) -> list[Any]:
-    out: list[Any] = []
+def merge_text(events: list[SessionEvent | TurnEnded]) -> list[BridgeItem]:
+    out: list[BridgeItem] = []
     buffer: list[str] = []
     for event in events:
         if isinstance(event, TextDelta):

@@ -6,7 +6,6 @@ the session, which is built in a thread after the first paint and may fail (a ma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from aiops_chat.config import Config
@@ -16,7 +15,6 @@ from aiops_chat.tui.providers import (
     context_choices,
     demo_findings,
     live_findings,
-    server_preview,
     snapshot_findings,
 )
 from aiops_chat.tui.session_api import SessionLike
@@ -34,11 +32,6 @@ def build_app(cfg: Config, *, context: str | None, namespace: str | None, offlin
         return ChatSession(cfg, context=context, namespace=namespace, source="tui", approver=approver,
                            offline=offline, dry_run=dry_run, audit=audit)
 
-    def preview(session: SessionLike, argv: Sequence[str]) -> str | None:
-        # The session's own executor: same pinned target, same audit log, re-made on /context and /namespace.
-        assert isinstance(session, ChatSession)
-        return server_preview(session.executor, argv)
-
     findings: FindingsProvider
     if demo:
         findings = demo_findings
@@ -48,4 +41,4 @@ def build_app(cfg: Config, *, context: str | None, namespace: str | None, offlin
     else:
         findings = live_findings(cfg)
     return create_app(make_session, findings=findings, contexts=context_choices(cfg), user=cfg.runtime.user,
-                      export_dir=export_dir, preview=preview)
+                      export_dir=export_dir)

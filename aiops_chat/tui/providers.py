@@ -1,5 +1,5 @@
 """What `aiops chat` plugs into the app: health findings from the live cluster, a snapshot or the demo,
-the kubeconfig's contexts with their policy tiers, and the server-side preview of a proposed write.
+the kubeconfig's contexts with their policy tiers.
 
 No textual here: these are plain functions over the core, built once by `aiops chat` and passed to the
 app factory; tests pass their own.
@@ -7,7 +7,7 @@ app factory; tests pass their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,6 @@ from aiops_chat.tui.session_api import StatusLike
 
 if TYPE_CHECKING:
     from aiops_chat.config import Config
-    from aiops_chat.execution.executor import Executor
 
 
 def demo_findings(_where: StatusLike) -> list[Finding]:
@@ -65,22 +64,3 @@ def context_choices(cfg: Config) -> Callable[[str | None], list[ContextChoice]]:
         ]
 
     return load
-
-
-def server_preview(executor: Executor, argv: Sequence[str]) -> str | None:
-    """The server dry run (or diff) of a proposed write, run as a read through the session's executor."""
-    from aiops_chat.execution.preview import preview_argv
-
-    read = preview_argv(argv)
-    if read is None:
-        return None
-    result = executor.run(read, request="approval preview")
-    if not result.executed:
-        return f"(no preview: {result.error})"
-    # `kubectl diff` exits 1 when there are differences: its stdout is the answer, not a failure.
-    if result.stdout.strip():
-        return result.stdout.rstrip()
-    if result.exit_code != 0:
-        lines = [line for line in result.stderr.splitlines() if line.strip()]
-        return f"(no preview: {lines[-1].strip() if lines else f'exit {result.exit_code}'})"
-    return "(the server reports no change)"

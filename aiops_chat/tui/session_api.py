@@ -1,18 +1,22 @@
 """The slice of the core's chat session the TUI drives, as a Protocol.
 
 Coding against this rather than the concrete class keeps the app buildable with any session whose
-behaviour a test scripts, and documents exactly what the front end relies on.
+behaviour a test scripts, and documents exactly what the front end relies on. The types are the core's
+own (Tier, TurnMode, CommandResult, the SessionEvent union): nothing crosses as a bare string or Any.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
+from aiops_chat.agent.events import EventSink, TurnFinished, TurnMode
 from aiops_chat.execution.approval import Approver
+from aiops_chat.execution.result import CommandResult
+from aiops_chat.policy import Tier
 
-EventSink = Callable[[Any], None]
+__all__ = ["EventSink", "SessionFactory", "SessionLike", "StatusLike"]
 
 
 class StatusLike(Protocol):
@@ -21,20 +25,20 @@ class StatusLike(Protocol):
     @property
     def namespace(self) -> str: ...
     @property
-    def tier(self) -> Any: ...  # policy Tier (a StrEnum) or its value
+    def tier(self) -> Tier: ...
     @property
     def model(self) -> str | None: ...  # None means no LLM: offline
     @property
-    def mode(self) -> str: ...
+    def mode(self) -> TurnMode: ...
     @property
     def tokens_used(self) -> int: ...
 
 
 class SessionLike(Protocol):
-    history: list[dict[str, Any]]
-    executed: list[Any]
+    executed: list[CommandResult]
 
-    def ask(self, text: str, *, on_event: EventSink = ..., cancel: threading.Event | None = None) -> Any: ...
+    def ask(self, text: str, *, on_event: EventSink = ...,
+            cancel: threading.Event | None = None) -> TurnFinished: ...
     def set_context(self, name: str) -> None: ...
     def set_namespace(self, ns: str) -> None: ...
     def set_model(self, name: str) -> None: ...

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from aiops_chat.execution import CommandResult, Executor
 from aiops_chat.execution.approval import Approver
 from aiops_chat.workflow.checklist import Check, Checklist, Status
-from aiops_chat.workflow.commands import failure_text, not_found, run_read
+from aiops_chat.workflow.commands import failure_text, not_found, refusal_check, run_read
 from aiops_chat.workflow.minikube import normalize_image, parse_image_list, parse_profile_addons, parse_status
 
 REQUEST = "aiops cluster up"
@@ -95,9 +95,7 @@ def cluster_up(executor: Executor, settings: ClusterSettings, *, approver: Appro
 def _write_step(name: str, result: CommandResult, done: str, hint: str = "") -> Check:
     if result.ok:
         return Check(name, Status.OK, done)
-    if not result.executed and (result.error or "").startswith("not approved"):
-        return Check(name, Status.FAIL, result.error or "not approved",
-                     "re-run with --yes, or answer the confirmation on a terminal")
-    if not result.executed and (result.error or "").startswith("denied by policy"):
-        return Check(name, Status.FAIL, result.error or "denied", "the policy refused it: see `aiops policy`")
+    refused = refusal_check(name, result)
+    if refused is not None:
+        return refused
     return Check(name, Status.FAIL, failure_text(result), hint or "see the minikube output above; `minikube logs` tells more")

@@ -6,7 +6,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from aiops_chat.execution import CommandResult, Executor
+from aiops_chat.execution import CommandResult, Executor, Status
+from aiops_chat.workflow.checklist import Check
+from aiops_chat.workflow.checklist import Status as CheckStatus
 
 # Reads that talk to the cluster; a slow API server should fail a check, not hang the command.
 READ_TIMEOUT_S = 30.0
@@ -49,7 +51,17 @@ def failure_text(result: CommandResult) -> str:
 
 def not_found(result: CommandResult) -> bool:
     """The binary is missing: the executor refused to start it, so the fix is installing it."""
-    return not result.executed and bool(result.error) and "not found on PATH" in (result.error or "")
+    return result.status is Status.NOT_FOUND
+
+
+def refusal_check(name: str, result: CommandResult) -> Check | None:
+    """The failed check for a write that never started because aiops refused it, or None."""
+    if result.status is Status.DECLINED:
+        return Check(name, CheckStatus.FAIL, result.error or "not approved",
+                     "re-run with --yes, or answer the confirmation on a terminal")
+    if result.status in (Status.DENIED, Status.CHANGED):
+        return Check(name, CheckStatus.FAIL, result.error or "denied", "the policy refused it: see `aiops policy`")
+    return None
 
 
 def _is_noise(line: str) -> bool:

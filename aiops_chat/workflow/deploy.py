@@ -14,7 +14,7 @@ from aiops_chat.errors import UsageError
 from aiops_chat.execution import CommandResult, Executor
 from aiops_chat.execution.approval import Approver
 from aiops_chat.workflow.checklist import Check, Checklist, Status
-from aiops_chat.workflow.commands import failure_text
+from aiops_chat.workflow.commands import failure_text, refusal_check
 from aiops_chat.workflow.diagnosis import Diagnosis, diagnose
 
 REQUEST = "aiops deploy"
@@ -113,11 +113,9 @@ def _helm_step(release: str, result: CommandResult, timeout: str) -> Check:
     if result.ok:
         revision = re.search(r"(?m)^REVISION:\s*(\d+)", result.stdout)
         return Check(name, Status.OK, f"deployed (revision {revision.group(1)})" if revision else "deployed")
-    error = result.error or ""
-    if not result.executed and error.startswith("not approved"):
-        return Check(name, Status.FAIL, error, "re-run with --yes, or answer the confirmation on a terminal")
-    if not result.executed and error.startswith("denied by policy"):
-        return Check(name, Status.FAIL, error, "the policy refused it: see `aiops policy`")
+    refused = refusal_check(name, result)
+    if refused is not None:
+        return refused
     text = failure_text(result)
     if "context deadline exceeded" in text or "timed out waiting for the condition" in text:
         # helm's words for "--wait gave up"; what the user needs to know is that the pods never got Ready.

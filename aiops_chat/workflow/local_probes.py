@@ -1,27 +1,23 @@
 """Read-only probes of the two local tools the policy does not govern: docker and kubectl-ai.
 
-Why these start a process outside the executor: the executor runs only the policy's binaries (kubectl,
-helm, minikube) and would refuse docker and kubectl-ai outright. The doctor still has to say whether they
-are installed and whether the TaskFlow images exist. Every probe here is a fixed argv (the only variable
-part is an image name, checked against a strict pattern and passed as one argument), reads local state
-only, runs without a shell, with the same minimal environment as the executor and a short timeout, and
-never touches the cluster. The only other process started outside the executor is the kubectl-ai
-fallback (aiops_chat/agent/kubectl_ai.py), for the reasons given there.
+The doctor has to say whether they are installed and whether the TaskFlow images exist. Each probe is a
+fixed :class:`LocalCommand` (the only variable part is an image name, checked against a strict pattern and
+passed as one argument) run through the executor's pipeline like every command: no shell, the executor's
+minimal environment, /dev/null as stdin, a short timeout that ends the process group. They read local
+state only and never touch the cluster, so they are not audited.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import shutil
-import subprocess
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiops_chat.config import Config
+from aiops_chat.execution import local as commands
+from aiops_chat.execution.local import LocalCommand
+from aiops_chat.execution.result import Status
 
 PROBE_TIMEOUT_S = 15.0
-_IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")
 
 
 @dataclass(frozen=True)
@@ -45,24 +41,25 @@ class DockerInfo:
         return bool(self.server_version)
 
 
-def _probe(cfg: Config, argv: Sequence[str]) -> ProbeResult:
-    exe = shutil.which(argv[0], path=cfg.runtime.path)
-    if exe is None:
-        return ProbeResult(found=False, error=f"{argv[0]}: not found on PATH")
-    env = {"PATH": cfg.runtime.path, "HOME": cfg.runtime.home, "LANG": cfg.runtime.lang}
-    try:
-        proc = subprocess.run([exe, *argv[1:]], capture_output=True, text=True, errors="replace", env=env,
-                              timeout=PROBE_TIMEOUT_S, shell=False, check=False, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return ProbeResult(found=True, error=f"{argv[0]}: no answer within {PROBE_TIMEOUT_S:g}s")
-    except OSError as exc:
-        return ProbeResult(found=True, error=f"{exe}: {exc.strerror}")
-    return ProbeResult(found=True, exit_code=proc.returncode, stdout=proc.stdout, stderr=proc.stderr)
+def _probe(cfg: Config, command: LocalCommand) -> ProbeResult:
+    from aiops_chat.execution.executor import Executor, Target
+
+    # A local probe acts on no cluster: the target is only there because every executor has one.
+    executor = Executor(cfg, target=Target(None, "default"), audit=None, source="doctor")
+    result = executor.run(command, request="aiops doctor", timeout=PROBE_TIMEOUT_S)
+    binary = command.argv[0]
+    if result.status is Status.NOT_FOUND:
+        return ProbeResult(found=False, error=f"{binary}: not found on PATH")
+    if result.status is Status.TIMED_OUT:
+        return ProbeResult(found=True, error=f"{binary}: no answer within {PROBE_TIMEOUT_S:g}s")
+    if result.status is Status.CANNOT_START:
+        return ProbeResult(found=True, error=result.error or f"{binary}: cannot start")
+    return ProbeResult(found=True, exit_code=result.exit_code, stdout=result.stdout, stderr=result.stderr)
 
 
 def docker_info(cfg: Config) -> DockerInfo:
     """Client and engine versions in one call: `docker version` prints the client part even with no engine."""
-    result = _probe(cfg, ["docker", "version", "--format", "{{json .}}"])
+    result = _probe(cfg, commands.docker_version())
     if not result.found:
         return DockerInfo(found=False, problem=result.error)
     try:
@@ -77,9 +74,10 @@ def docker_info(cfg: Config) -> DockerInfo:
 
 def docker_has_image(cfg: Config, image: str) -> bool | None:
     """True or False when the engine answered; None when it cannot tell (no docker, engine down)."""
-    if not _IMAGE_RE.match(image):
+    command = commands.docker_image_inspect(image)
+    if command is None:
         return None
-    result = _probe(cfg, ["docker", "image", "inspect", "--format", "{{.Id}}", image])
+    result = _probe(cfg, command)
     if not result.found or result.exit_code is None:
         return None
     if result.exit_code == 0:
@@ -88,7 +86,7 @@ def docker_has_image(cfg: Config, image: str) -> bool | None:
 
 
 def kubectl_ai_version(cfg: Config) -> ProbeResult:
-    return _probe(cfg, ["kubectl-ai", "version"])
+    return _probe(cfg, commands.kubectl_ai_version())
 
 
 def _first_line(text: str) -> str:

@@ -99,13 +99,14 @@ def test_cli_explain_adds_explanations_to_json(tmp_path: Path, model: ScriptedMo
                                                capsys: pytest.CaptureFixture[str]) -> None:
     from aiops_chat.cli.main import main
 
+    # Named with --config: a working-directory ./aiops.toml is ignored until trusted (issue 9 item 1).
     (tmp_path / "aiops.toml").write_text(
         f'[llm]\nbase_url = "{BASE_URL}"\napi_key = "sk-test"\nstream = false\nmax_retries = 0\n'
         f'[analysis]\ncache_dir = "{tmp_path / "cache"}"\n')
     monkeypatch.chdir(tmp_path)
     with respx.mock(using="httpx2") as router:
         router.post(f"{BASE_URL}/chat/completions").mock(side_effect=model)
-        code = main(["analyze", "--demo", "--explain", "--anonymize", "-o", "json", "--fail-on", "critical"])
+        code = main(["--config", str(tmp_path / "aiops.toml"), "analyze", "--demo", "--explain", "--anonymize", "-o", "json", "--fail-on", "critical"])
     out = json.loads(capsys.readouterr().out)
     assert code == 1
     assert set(out) == {"findings", "summary", "explanations"}

@@ -95,7 +95,6 @@ def test_deploy_declined(tmp_path: Path, kube_cluster: Any, kube_namespace: str)
     (errors.ClusterError("x"), exit_codes.FAILURE),
     (errors.LLMError("x"), exit_codes.FAILURE),
     (errors.AuditError("x"), exit_codes.FAILURE),
-    (errors.ExecutionError("x"), exit_codes.FAILURE),
     (errors.TemplateError("x"), exit_codes.FAILURE),
     (KeyboardInterrupt(), exit_codes.INTERRUPTED),
 ])

@@ -292,3 +292,67 @@ def test_child_never_reads_our_stdin(fake_bin: Path) -> None:
     assert proc.stdout.strip() == "True", proc.stderr
     (stdin_seen,) = (fake_bin / "record").glob("stdin.*")
     assert stdin_seen.read_text() == ""
+
+
+@pytest.mark.parametrize("argv", [
+    ["kubectl", "get", "pods", "-n", "shop"],
+    ["kubectl", "get", "pods", "--namespace=shop"],
+    ["kubectl", "-nshop", "get", "pods"],
+    ["helm", "list", "-n", "shop"],
+])
+def test_audit_names_the_namespace_the_policy_judged_and_pinned(fake_bin: Path, argv: list[str]) -> None:
+    """`aiops run -- kubectl get pods -n shop` runs in shop and must be logged as shop, not the session's
+    default namespace (team-a here): every entry of the command, decision and execution alike."""
+    result = _executor(fake_bin).run(argv, request="aiops run")
+    (recorded,) = _recorded(fake_bin)
+    assert recorded[recorded.index("--namespace") + 1] == "shop"  # where it really ran
+    entries = list(AuditLog(fake_bin / "audit.jsonl").read())
+    assert [e["event"] for e in entries] == ["decision", "execution"] and result.ok
+    assert {e["namespace"] for e in entries} == {"shop"}
+
+
+def test_audit_of_a_refused_write_names_its_namespace(fake_bin: Path) -> None:
+    _executor(fake_bin).run(["kubectl", "scale", "deploy/web", "--replicas=2", "-n", "shop"])
+    (entry,) = list(AuditLog(fake_bin / "audit.jsonl").read())
+    assert entry["approved"] is False and entry["namespace"] == "shop"
+    assert _recorded(fake_bin) == []
+
+
+def test_audit_entry_is_typed_and_carries_the_status(fake_bin: Path) -> None:
+    from aiops_chat.execution import Status
+
+    result = _executor(fake_bin, timeout=0.5).run(["kubectl", "logs", "sleep"])
+    assert result.status is Status.TIMED_OUT
+    last = list(AuditLog(fake_bin / "audit.jsonl").read())[-1]
+    assert last["status"] == "timed_out" and last["executed"] is False and last["exit_code"] is None
+
+
+def test_the_executor_computes_the_preview_an_approver_shows(fake_bin: Path) -> None:
+    """Approvers are pure UI: the server's dry run is run by the executor, as an allowed read through its
+    own pipeline, before the approver is asked; the approver never calls back into the executor."""
+    from collections.abc import Sequence
+
+    from aiops_chat.execution import ShowsPreview
+    from aiops_chat.policy import Verdict
+
+    class Shows:
+        def __init__(self) -> None:
+            self.shown: list[tuple[tuple[str, ...], str | None]] = []
+
+        def __call__(self, verdict: Verdict, argv: Sequence[str]) -> ApprovalResult:
+            raise AssertionError("an approver that shows previews is asked with one")
+
+        def ask_with_preview(self, verdict: Verdict, argv: Sequence[str], preview: str | None) -> ApprovalResult:
+            self.shown.append((tuple(argv), preview))
+            return ApprovalResult(True, "user:test")
+
+    person = Shows()
+    assert isinstance(person, ShowsPreview)
+    result = _executor(fake_bin).run(["kubectl", "set", "image", "deploy/web", "web=nginx:2"], approver=person)
+    assert result.ok
+    runs = _recorded(fake_bin)  # named by pid, so their order on disk says nothing
+    assert sorted("--dry-run=server" in argv for argv in runs) == [False, True]
+    assert all(argv[-3:] == ["--dry-run=server", "-o", "yaml"] for argv in runs if "--dry-run=server" in argv)
+    assert person.shown == [(("kubectl", "set", "image", "deploy/web", "web=nginx:2"), "ran")]
+    requests = [e["request"] for e in AuditLog(fake_bin / "audit.jsonl").read()]
+    assert requests[:2] == ["approval preview", "approval preview"]  # the preview's own decision and run

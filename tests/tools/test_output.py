@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiops_chat.execution.result import CommandResult
+from aiops_chat.execution.result import CommandResult, Status
 from aiops_chat.policy import Decision, Risk, Verdict
 from aiops_chat.tools.output import BEGIN, END, cut_to_budget, format_result, untrusted_block
 
@@ -28,7 +28,7 @@ def test_forged_end_marker_cannot_close_the_block() -> None:
 
 
 def test_format_result_redacts_and_marks() -> None:
-    result = CommandResult(("kubectl", "logs", "web-0"), READ, executed=True, exit_code=0,
+    result = CommandResult(("kubectl", "logs", "web-0"), READ, Status.RAN, exit_code=0,
                            stdout="DB_PASSWORD=hunter2-canary\nAuthorization: Bearer abcdefghijklmnop\n")
     text = format_result(result, budget_tokens=500)
     assert text.startswith("$ kubectl logs web-0 (exit 0)\n" + BEGIN)
@@ -39,6 +39,6 @@ def test_format_result_redacts_and_marks() -> None:
 def test_format_result_not_run() -> None:
     result = CommandResult(("kubectl", "scale", "deployment/web", "--replicas=0"),
                            Verdict(Decision.CONFIRM, Risk.WRITE, "write", "kubectl", "scale", "shop"),
-                           executed=False, error="not approved: nobody there")
+                           Status.DECLINED, error="not approved: nobody there")
     assert format_result(result, budget_tokens=500) == \
         "$ kubectl scale deployment/web --replicas=0\nNOT RUN: not approved: nobody there"

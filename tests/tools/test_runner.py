@@ -136,3 +136,29 @@ def test_analyze_cluster_reads_through_the_policy_and_summarises(fake_kubectl: F
     assert calls[0][:2] == ["kubectl", "get"] and "-o" in calls[0] and "json" in calls[0]
     assert all(step.tool == "analyze_cluster" and step.executed for step in runner.plan)
     assert runner.guard is not None and runner.guard.tainted  # findings quote events and logs
+
+
+def test_the_policy_judges_each_command_once_and_again_only_after_a_wait(fake_kubectl: FakeKubectl,
+                                                                        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """One decision per command; a second look at the exact argv only after someone was asked (a manifest
+    may change while a person reads). Before the single pipeline a model's call was judged four times."""
+    import aiops_chat.execution.executor as executor_module
+
+    judged: list[tuple[str, ...]] = []
+    real = executor_module.evaluate
+
+    def counting(argv, ctx, stdin=None):  # type: ignore[no-untyped-def]
+        judged.append(tuple(argv))
+        return real(argv, ctx, stdin)
+
+    monkeypatch.setattr(executor_module, "evaluate", counting)
+    fake_kubectl.respond("get", "pods", stdout="web-0\n")
+    runner = make_runner(fake_kubectl, approver=Recorder(True))
+    assert runner.call("c1", "get", json.dumps({"kind": "pods"})).ok
+    assert judged == [("kubectl", "get", "pods")]
+    judged.clear()
+    assert runner.call("c2", "scale", json.dumps({"target": "deployment/web", "replicas": 3})).ok
+    assert judged == [("kubectl", "scale", "deployment/web", "--replicas=3")] * 2
+    judged.clear()
+    runner.call("c3", "kubectl", json.dumps({"args": ["delete", "namespace", "prod"]}))
+    assert judged == [("kubectl", "delete", "namespace", "prod")]

@@ -249,7 +249,9 @@ async def test_approval_buttons_fit_in_40x10(destructive: bool, make_app: AppFac
     argv = ["delete", "deployment", "web"] if destructive else ["scale", "deployment/web", "--replicas=3"]
     script.replies += [Reply(tool_calls=[("c1", "kubectl", {"args": argv})]), Reply(text="ok")]
     app = make_app()
-    app.approver.preview = lambda _argv: "\n".join(f"preview line {i}" for i in range(30))  # a long dry run
+    long_preview = "\n".join(f"preview line {i}" for i in range(30))  # a long server dry run
+    ask = app.approver.ask_with_preview
+    app.approver.ask_with_preview = lambda verdict, argv, _p: ask(verdict, argv, long_preview)  # type: ignore[method-assign]
     async with app.run_test(size=(40, 10)) as pilot:
         await send(pilot, "do it")
         await wait_until(pilot, lambda: isinstance(app.screen, ApprovalModal) and app.screen.focused is not None,

@@ -5,7 +5,7 @@ import shlex
 from datetime import datetime
 from pathlib import Path
 
-from aiops_chat.execution.result import CommandResult
+from aiops_chat.execution.result import CommandResult, Status
 from aiops_chat.policy import Decision, Risk, Verdict
 from aiops_chat.tui.runbook import SessionRecord, ToolEntry, render_markdown, render_script, write_export
 
@@ -17,7 +17,8 @@ WRITE = Verdict(Decision.CONFIRM, Risk.WRITE, "scales a deployment", "kubectl", 
 def _result(argv: tuple[str, ...], verdict: Verdict, *, executed: bool = True, approver: str = "policy",
             stdout: str = "") -> CommandResult:
     pinned = ("kubectl", "--context", "dev", "--namespace", "shop", *argv[1:])
-    return CommandResult(argv, verdict, executed=executed, exit_code=0 if executed else None, stdout=stdout,
+    status = Status.RAN if executed else Status.DECLINED
+    return CommandResult(argv, verdict, status, exit_code=0 if executed else None, stdout=stdout,
                          duration_s=0.25, approver=approver, pinned_argv=pinned if executed else (),
                          error=None if executed else "not approved: the user refused")
 

@@ -39,7 +39,8 @@ def _steady(pilot: Pilot[None]) -> None:
     # modal uses a fixed preview; the real preview is exercised by the Pilot and cluster tests.
     app = pilot.app
     assert isinstance(app, AiopsChatApp)
-    app.approver.preview = lambda argv: PREVIEW
+    ask = app.approver.ask_with_preview
+    app.approver.ask_with_preview = lambda verdict, argv, preview: ask(verdict, argv, PREVIEW)  # type: ignore[method-assign]
 
 
 class TestMainScreen:
@@ -79,7 +80,10 @@ class TestApprovalModal:
         async def run_before(pilot: Pilot[None]) -> None:
             _steady(pilot)
             await send(pilot, "delete web")
-            await wait_until(pilot, lambda: isinstance(pilot.app.screen, ApprovalModal), "the modal")
+            # Typed only once the name field has the focus the modal gives it on mount.
+            await wait_until(pilot, lambda: isinstance(pilot.app.screen, ApprovalModal)
+                             and pilot.app.screen.focused is not None
+                             and pilot.app.screen.focused.id == "approval-confirm", "the modal's name field")
             await pilot.press("w", "e")
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)

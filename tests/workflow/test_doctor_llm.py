@@ -59,8 +59,9 @@ def endpoint() -> Iterator[str]:
 
 
 def _doctor(tmp_path: Path, base_url: str) -> subprocess.CompletedProcess[str]:
-    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": base_url}
-    (tmp_path / "aiops.toml").write_text('[llm]\nmodel = "gpt-test"\n')
+    # $AIOPS_MODEL, not a ./aiops.toml: a working-directory file is ignored until trusted (issue 9 item 1).
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": base_url,
+           "AIOPS_MODEL": "gpt-test"}
     return subprocess.run([sys.executable, "-m", "aiops_chat.cli.main", "doctor", "--llm-only", "--output", "json"],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
 

@@ -1,0 +1,77 @@
+"""The one place in aiops-chat where a process starts (a test scans the package for any other).
+
+Every child gets: an argv (never a shell), the environment the caller built, /dev/null as stdin unless the
+caller feeds it text, its own session and process group, and a timeout that ends the whole group. A tool
+that forks (helm's plugins, a kubectl credential plugin, minikube's drivers) must not leave a grandchild
+running after we gave up on it: killing only the direct child would orphan it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+# After the group is killed, how long to wait for the pipes to close before giving up on its output.
+_REAP_S = 5.0
+
+
+@dataclass(frozen=True)
+class Spawned:
+    """What the process did. ``exit_code`` is None when it never ran to an end (timeout, cannot start)."""
+
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    duration_s: float
+    timed_out: bool = False
+    error: str | None = None  # why it did not run to an end, in words
+
+
+def spawn(argv: Sequence[str], *, env: Mapping[str, str] | None, cwd: str | Path | None, timeout: float,
+          stdin: str | None = None) -> Spawned:
+    """Run ``argv[0]`` (a resolved path) with the rest as its arguments. ``env=None`` inherits ours: only
+    for a tool that must find its own credentials (kubectl-ai's model key), never for kubectl or helm."""
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            list(argv), stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+            env=dict(env) if env is not None else None, cwd=cwd, shell=False, start_new_session=True,
+        )
+    except OSError as exc:
+        return Spawned(None, "", "", time.monotonic() - started, error=f"{argv[0]}: {exc.strerror}")
+    try:
+        out, err = proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        out, err = _leftovers(proc)
+        return Spawned(None, out, err, time.monotonic() - started, timed_out=True,
+                       error=f"timed out after {timeout:g}s")
+    except BaseException:  # Ctrl-C, a cancelled worker: nothing we started may outlive us
+        _kill_group(proc)
+        proc.wait()
+        raise
+    return Spawned(proc.returncode, out or "", err or "", time.monotonic() - started)
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    # The child leads its own group (start_new_session), so its pid is the group id; its children,
+    # unless they made a session of their own, are in the group too.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _leftovers(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    try:
+        out, err = proc.communicate(timeout=_REAP_S)
+    except subprocess.TimeoutExpired:
+        # Something that left the group still holds the pipes; keep nothing rather than hang on it.
+        proc.wait()
+        return "", ""
+    return out or "", err or ""

@@ -1,0 +1,55 @@
+"""A timeout ends the tool's whole process group, not only the direct child.
+
+A kubectl credential plugin, a helm plugin or a minikube driver is a grandchild of aiops. If only the
+direct child were killed at the time limit, the grandchild would keep running (and keep whatever it was
+doing to the cluster going) after aiops reported the command as timed out. The stand-in kubectl here is a
+real script at the config's kube binary path that starts a grandchild, records its pid, and hangs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+
+from aiops_chat.config import Config, runtime_from_environ
+from aiops_chat.execution import Executor, Status, Target
+
+# The grandchild either keeps our pipes (its output would reach us) or lets go of them (a daemon).
+HANGS = """#!/bin/sh
+sleep 300 {redirect} &
+echo $! > "{pidfile}"
+echo started
+sleep 300
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")  # a zombie has ended; only its exit status is left for its parent
+
+
+@pytest.mark.parametrize("redirect", ["", "> /dev/null 2>&1"], ids=["keeps-pipes", "detached-output"])
+def test_timeout_kills_the_grandchild(tmp_path: Path, redirect: str) -> None:
+    pidfile = tmp_path / "grandchild.pid"
+    kubectl = tmp_path / "kubectl-with-plugin"
+    kubectl.write_text(HANGS.format(redirect=redirect, pidfile=pidfile))
+    kubectl.chmod(0o755)
+    cfg = Config(runtime=runtime_from_environ({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}))
+    cfg = dataclasses.replace(cfg, kube=dataclasses.replace(cfg.kube, kubectl=str(kubectl)),
+                              executor=dataclasses.replace(cfg.executor, timeout=1.0),
+                              policy=dataclasses.replace(cfg.policy, workdir=str(tmp_path)))
+    result = Executor(cfg, target=Target("dev", "default")).run(["kubectl", "get", "pods"])
+    assert result.status is Status.TIMED_OUT and not result.executed
+    assert "timed out" in (result.error or "")
+    grandchild = int(pidfile.read_text())
+    try:
+        assert not _alive(grandchild), "the grandchild outlived the timeout"
+    finally:
+        if _alive(grandchild):
+            os.kill(grandchild, 9)
