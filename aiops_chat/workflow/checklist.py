@@ -14,9 +14,6 @@ from typing import Any
 
 from aiops_chat import exit_codes
 
-# How the executor words a command it did not run because the policy or a person said no.
-_REFUSED = ("not approved", "denied by policy")
-
 
 class Status(StrEnum):
     OK = "ok"
@@ -38,6 +35,7 @@ class Check:
     hint: str = ""
     required: bool = True
     needed_for: str = ""  # set when the check matters only to one workflow, e.g. "only needed for `aiops cluster up`"
+    refused: bool = False  # a step not run because the policy or a person said no (nothing was changed)
 
     @property
     def blocking(self) -> bool:
@@ -78,7 +76,7 @@ class Checklist:
         blocking = [c for c in self.checks if c.blocking]
         if not blocking:
             return exit_codes.OK
-        if all(c.detail.startswith(_REFUSED) for c in blocking):
+        if all(c.refused for c in blocking):
             return exit_codes.DENIED
         return exit_codes.FAILURE
 

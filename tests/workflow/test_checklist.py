@@ -69,3 +69,14 @@ def test_a_check_for_one_workflow_says_so_and_does_not_fail_the_run() -> None:
     table = checklist.render_table()
     assert "(only needed for `aiops cluster up`)" in table and "fix: install minikube" in table
     assert checklist.exit_code == 0
+
+
+@pytest.mark.parametrize(("checks", "code"), [
+    ((Check("start", Status.OK),), 0),
+    ((Check("start", Status.FAIL, "not approved", refused=True), Check("addons", Status.SKIP)), 3),
+    ((Check("start", Status.FAIL, "denied by policy", refused=True), Check("image x", Status.FAIL, "pull")), 1),
+    ((Check("start", Status.FAIL, "exit 1"),), 1),
+    ((Check("kubectl-ai", Status.FAIL, required=False), Check("start", Status.FAIL, "no", refused=True)), 3),
+])
+def test_cli_exit_code_tells_refused_from_failed(checks: tuple[Check, ...], code: int) -> None:
+    assert _list(*checks).cli_exit_code == code
