@@ -20,6 +20,7 @@ from textual.widgets import Footer, Label
 from aiops_chat.agent.events import Notice, ToolCallFinished, ToolCallStarted
 from aiops_chat.analysis.findings import Finding
 from aiops_chat.errors import AiopsError
+from aiops_chat.safe_text import visible
 from aiops_chat.tui.bridge import EventBridge, TextRun, TurnEnded
 from aiops_chat.tui.messages import EventsReady, PromptSubmitted
 from aiops_chat.tui.runbook import SessionRecord, ToolEntry, write_export
@@ -271,7 +272,8 @@ class ChatScreen(Screen[None]):
         elif name == "analyze":
             self.app.push_screen(HealthScreen(self._findings), self._asked_about)
         elif name in NEEDS_SESSION and self.chat_app.session_problem is not None:
-            await transcript.add_notice(f"/{name} needs the session: {self.chat_app.session_problem}", kind="error")
+            await transcript.add_notice(visible(f"/{name} needs the session: {self.chat_app.session_problem}"),
+                                        kind="error")
         elif name in ("context", "namespace", "model", "clear") and self.busy:
             await transcript.add_notice(f"/{name} waits until the turn ends (ctrl+c cancels it).", kind="error")
         elif name == "context":

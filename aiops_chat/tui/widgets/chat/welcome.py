@@ -3,6 +3,7 @@ and what works without a model or a cluster. Plain text, no UI: the transcript s
 
 from __future__ import annotations
 
+from aiops_chat.safe_text import visible
 from aiops_chat.tui.session_api import StatusLike
 
 INTRO = ('Type a question or a request and press Enter, e.g. "why is web not ready?" or "scale web to 2 '
@@ -34,4 +35,5 @@ def welcome_text(status: StatusLike | None, problem: str | None) -> str:
                      f"{status.namespace}, tier {tier} (first contacted by a command or f2). Without a cluster, "
                      "/help, /export and the demo health panel (`aiops chat --demo`, f2) still work.")
     lines.append(KEYS)
-    return "\n".join(lines)
+    # The context, namespace and model names come from the kubeconfig and the config: shown, never obeyed.
+    return visible("\n".join(lines))
