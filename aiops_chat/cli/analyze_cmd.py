@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from aiops_chat.cli.examples import add_examples
 from aiops_chat.safe_text import json_visible, visible
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "namespaces, label values and IPs; map them back in the answer")
     p.add_argument("--no-cache", action="store_true", help="with --explain: ask again even if cached")
     p.add_argument("--list-analyzers", action="store_true", help="print the analyzer names and exit")
+    add_examples(p, "aiops analyze --demo                 # the built-in broken TaskFlow snapshot", "aiops analyze -n taskflow --fail-on warning", "aiops analyze -A --filter Pod,Service -o json", "aiops analyze --snapshot cluster.yaml --explain")
     p.set_defaults(handler=run_analyze)
 
     o = sub.add_parser("optimize", help="right-size requests, limits and HPA bounds from metrics API usage",
@@ -58,6 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "prints a `kubectl set resources` command (and a Helm values snippet for Helm-managed "
                        "workloads) per recommendation.")
     _source_options(o)
+    add_examples(o, "aiops optimize -n taskflow", "aiops optimize --demo")
     o.set_defaults(handler=run_optimize)
 
 

@@ -50,6 +50,9 @@ exit status:
 """
 
 
+from aiops_chat.cli.examples import add_examples
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "ask", help="ask one question; the agent looks, acts (with your approval) and answers",
@@ -71,6 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="send this file's text with the question (repeatable; '-' reads standard input)")
     p.add_argument("--no-stdin", action="store_true", help="ignore text piped to standard input")
     p.add_argument("-o", "--output", choices=("text", "json"), default="text", help="text (Markdown) or json")
+    add_examples(p, 'aiops ask "why is taskflow-backend not ready?"', 'aiops ask -n shop "scale web to 2 replicas"     # the write waits for y/N', 'aiops ask --dry-run "restart web"               # plan only, nothing runs', 'aiops ask --offline -o json "what is broken?"')
     p.set_defaults(handler=run_ask)
 
 

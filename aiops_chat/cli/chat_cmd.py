@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from aiops_chat.cli.examples import add_examples
 from aiops_chat.errors import UsageError
 
 
@@ -23,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     source.add_argument("--demo", action="store_true", help="health panel on the built-in demo snapshot")
     source.add_argument("--snapshot", metavar="FILE", help="health panel on a saved `kubectl get -o yaml|json` file")
     parser.add_argument("--export-dir", metavar="DIR", help="where /export writes (default: current directory)")
+    add_examples(parser, "aiops chat", "aiops chat --demo                   # health panel (f2) on the demo snapshot", "aiops --context dev -n shop chat --offline")
     parser.set_defaults(handler=run_chat)
 
 
