@@ -20,6 +20,7 @@ import sys
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from aiops_chat.agent.attachments import HEAD_CHARS, MAX_CHARS, TAIL_CHARS
+from aiops_chat.cli.examples import add_examples
 from aiops_chat.exit_codes import DENIED, FAILURE, OK
 from aiops_chat.safe_text import json_visible, visible
 
@@ -48,9 +49,6 @@ exit status:
        approval with no terminal and no --yes. A question whose answer merely proposes a change exits 0.
   130  interrupted
 """
-
-
-from aiops_chat.cli.examples import add_examples
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -15,6 +15,8 @@ class _ExamplesFormatter(argparse.HelpFormatter):
 
 
 def add_examples(parser: argparse.ArgumentParser, *lines: str) -> None:
-    """Show ``lines`` (commands, each optionally with a ``# comment``) under "examples:" in the help."""
-    parser.epilog = "\n".join([_HEADING, *(f"  {line}" for line in lines)])
+    """Show ``lines`` (commands, each optionally with a ``# comment``) under "examples:" in the help, after
+    any epilog the parser already has (which is then kept as written too)."""
+    examples = "\n".join([_HEADING, *(f"  {line}" for line in lines)])
+    parser.epilog = f"{examples}\n\n{parser.epilog}" if parser.epilog else examples
     parser.formatter_class = _ExamplesFormatter

@@ -127,3 +127,10 @@ def test_fish_completes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     assert offered("aiops policy ") == {"check"}
     assert offered("aiops analyze --output ") == {"table", "json", "markdown"}
     assert {"--offline", "--output", "--yes"} <= offered("aiops ask --")
+
+
+def test_examples_keep_a_command_s_own_epilog(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["ask", "--help"])
+    out = capsys.readouterr().out
+    assert "examples:" in out and "exit status:" in out and "context:" in out
