@@ -38,7 +38,7 @@ class Question:
     word: str | None  # destructive: what the person must type
 
 
-class InputNeeded(Exception):  # noqa: N818 - a signal, not an error: the question goes to the client
+class InputNeeded(Exception):
     """Raised through the executor when the answer must come back on a retry of the call (2026-07-28).
     Nothing has run and no decision is logged; the retry judges the command afresh."""
 

@@ -15,7 +15,7 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.mcp.helpers import CLIENT, accept, aiops_env, audit_entries, http_server, text
+from tests.mcp.helpers import CLIENT, accept, audit_entries, http_server, text
 from tests.support.testcluster import Cluster
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
