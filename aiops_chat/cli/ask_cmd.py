@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "after reading logs or events)")
     p.add_argument("--dry-run", action="store_true", help="plan only: run nothing, not even reads")
     p.add_argument("--offline", action="store_true", help="do not use the language model")
+    p.add_argument("--session", metavar="ID", help="continue a saved conversation (see `aiops sessions list`)")
     p.add_argument("-o", "--output", choices=("text", "json"), default="text", help="text (Markdown) or json")
     p.set_defaults(handler=run_ask)
 
@@ -41,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_ask(args: argparse.Namespace) -> int:
     from aiops_chat.agent.session import ChatSession
     from aiops_chat.audit import AuditLog
+    from aiops_chat.cli.sessions_cmd import store_for
     from aiops_chat.config import load_config
 
     cfg = load_config(args.config)
@@ -48,7 +50,10 @@ def run_ask(args: argparse.Namespace) -> int:
     audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
     session = ChatSession(cfg, context=args.context, namespace=args.namespace, source="ask",
                           approver=make_approver(cfg, yes=args.yes), offline=args.offline, dry_run=args.dry_run,
-                          audit=audit)
+                          audit=audit, store=store_for(cfg), resume=args.session)
+    if session.session_id:
+        print(f"aiops: session {session.session_id} (continue it: aiops ask --session {session.session_id} ...)",
+              file=sys.stderr)
     printer = EventPrinter(sys.stdout, sys.stderr, stream_answer=args.output == "text", verbose=args.verbose)
     finished = session.ask(question, on_event=printer)
     if args.output == "json":

@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aiops_chat.cli.chat_cmd",
     "aiops_chat.cli.workflow_cmd",
     "aiops_chat.cli.mcp_cmd",
+    "aiops_chat.cli.sessions_cmd",
 )
 
 

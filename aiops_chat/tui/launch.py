@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aiops_chat.config import Config
 from aiops_chat.execution.approval import Approver
+from aiops_chat.sessions.store import SessionStore
 from aiops_chat.tui.app import AiopsChatApp, FindingsProvider, create_app
 from aiops_chat.tui.providers import (
     context_choices,
@@ -18,7 +19,8 @@ from aiops_chat.tui.session_api import SessionLike, StatusLike
 
 def build_app(cfg: Config, *, context: str | None, namespace: str | None, offline: bool = False,
               dry_run: bool = False, demo: bool = False, snapshot: Path | None = None,
-              export_dir: Path | None = None) -> AiopsChatApp:
+              export_dir: Path | None = None, store: SessionStore | None = None,
+              resume: str | None = None) -> AiopsChatApp:
     from aiops_chat.agent.session import ChatSession
     from aiops_chat.audit import AuditLog
 
@@ -27,7 +29,7 @@ def build_app(cfg: Config, *, context: str | None, namespace: str | None, offlin
 
     def make_session(approver: Approver) -> SessionLike:
         session = ChatSession(cfg, context=context, namespace=namespace, source="tui", approver=approver,
-                              offline=offline, dry_run=dry_run, audit=audit)
+                              offline=offline, dry_run=dry_run, audit=audit, store=store, resume=resume)
         holder.append(session)
         return session
 
