@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -32,10 +33,11 @@ NAME = "aiops"
 ANALYSIS_URI = "aiops://analysis/latest"
 # The key of our one question in an input_required result, and what its sealed request state holds.
 APPROVAL_KEY = "approve"
+STATE_TTL_S = 600.0  # how long a sealed request state is good for (the boundary rejects older ones)
 
 
 def build_server(service: ToolService) -> Server[Any]:
-    used_states: set[str] = set()
+    used_states: dict[str, float] = {}  # nonce -> when used; kept as long as its state could still verify
     lock = threading.Lock()
 
     async def list_tools(ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
@@ -54,9 +56,12 @@ def build_server(service: ToolService) -> Server[Any]:
             # verified it). Each is good for one answer: a replayed approval runs nothing.
             state = json.loads(params.request_state)
             with lock:
+                now = time.monotonic()
+                for nonce in [n for n, at in used_states.items() if now - at > 2 * STATE_TTL_S]:
+                    del used_states[nonce]
                 if state["nonce"] in used_states:
                     return _error("this approval was already used; call the tool again to be asked again")
-                used_states.add(state["nonce"])
+                used_states[state["nonce"]] = now
             response = (params.input_responses or {}).get(APPROVAL_KEY)
             if isinstance(response, types.ElicitResult):
                 answers[state["question"]] = (response.action, response.content)
@@ -102,7 +107,7 @@ def build_server(service: ToolService) -> Server[Any]:
                                  on_list_tools=list_tools, on_call_tool=call_tool,
                                  on_list_resources=list_resources, on_read_resource=read_resource)
     # Seals the request state of an input_required result, so a client cannot forge "you asked, they said yes".
-    server.middleware.append(RequestStateBoundary(RequestStateSecurity.ephemeral(), default_audience=NAME))
+    server.middleware.append(RequestStateBoundary(RequestStateSecurity.ephemeral(ttl=STATE_TTL_S), default_audience=NAME))
     return server
 
 
