@@ -45,6 +45,7 @@ class SessionStatus:
     model: str | None  # None: no model, the turn goes to the fallback chain
     mode: TurnMode  # what the next turn tries first
     tokens_used: int
+    session_id: str | None = None  # the saved conversation's id (aiops sessions), when one is saved
 
 
 class ChatSession:
@@ -208,4 +209,4 @@ class ChatSession:
             mode, model = (TurnMode.KUBECTL_AI if find_kubectl_ai(self.cfg) else TurnMode.OFFLINE), None
         target = self.executor.target
         return SessionStatus(target.context, target.namespace, self.executor.policy.tier, model, mode,
-                             self.tokens_used)
+                             self.tokens_used, self.session_id)
