@@ -50,6 +50,9 @@ class LLMError(AiopsError):
     """The language model endpoint failed after retries, or answered something unusable."""
 
     title = "language model"
+    # True when retrying or falling back cannot help (a rejected key, an unknown model, a URL that is not the
+    # API): the configuration must change. Set by aiops_chat.llm.failures; callers do not fall back then.
+    permanent = False
 
 
 class TemplateError(AiopsError):

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from aiops_chat.agent import attachments
 from aiops_chat.agent.events import EventSink, Notice, ToolCallFinished, ToolCallStarted, TurnMode
 from aiops_chat.agent.kubectl_ai import (
     SECRET_QUESTION,
@@ -59,6 +60,8 @@ def run_fallback(question: str, *, cfg: Config, runner: ToolRunner, reason: str,
                  cancel: threading.Event | None = None) -> FallbackResult:
     plan = plan_request(question)
     read_only = plan.read_only if plan is not None else not looks_like_write(question)
+    if attachments.split(question)[1]:  # piped/--file text is data for a model, never handed to kubectl-ai
+        read_only = False
     if read_only:
         exe, why_not = usable_for(cfg, runner.executor.target)
         if exe is not None and mentions_secrets(question):

@@ -4,78 +4,37 @@ It understands scale, logs (tail, previous, container), restart, rollback, rollo
 get/describe/list of any kind (one namespace or all), events, top, helm list/history/status/uninstall/
 rollback, and "why is X not ready / crashing / what is broken" (which runs the analyzers). Commands are
 built with the same typed tool functions the model uses, so both paths propose identical argv.
+
+Nobody picks this planner knowingly (it answers whenever the model is down or not configured), so it reads
+requests the safe way round: a question or a negation never plans a write (request_text), and a write comes
+only from an imperative clause a small grammar reads completely (offline_writes). Questions about a change
+are answered with reads about the object they name.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from aiops_chat.agent import attachments, request_text
+from aiops_chat.agent.offline_writes import WORKLOADS, orders_a_change, plan_write
+from aiops_chat.agent.request_text import NAME
 from aiops_chat.tools import helm_tools, kubectl_tools
 from aiops_chat.tools.base import ToolArgumentError
 
-# Words for kinds, to the name kubectl knows them by.
-KINDS: dict[str, str] = {}
-for _name, _words in {
-    "pods": "pod pods po",
-    "deployments": "deployment deployments deploy deploys",
-    "services": "service services svc",
-    "nodes": "node nodes",
-    "statefulsets": "statefulset statefulsets sts",
-    "daemonsets": "daemonset daemonsets ds",
-    "replicasets": "replicaset replicasets rs",
-    "jobs": "job jobs",
-    "cronjobs": "cronjob cronjobs cj",
-    "configmaps": "configmap configmaps cm",
-    "secrets": "secret secrets",
-    "ingresses": "ingress ingresses ing",
-    "persistentvolumeclaims": "pvc pvcs persistentvolumeclaim persistentvolumeclaims",
-    "persistentvolumes": "pv pvs persistentvolume persistentvolumes",
-    "namespaces": "namespaces",
-    "events": "event events ev",
-    "horizontalpodautoscalers": "hpa hpas horizontalpodautoscaler horizontalpodautoscalers autoscaler autoscalers",
-    "endpoints": "endpoint endpoints ep",
-    "serviceaccounts": "serviceaccount serviceaccounts sa",
-    "storageclasses": "storageclass storageclasses sc",
-    "networkpolicies": "networkpolicy networkpolicies netpol",
-    "poddisruptionbudgets": "pdb pdbs poddisruptionbudget poddisruptionbudgets",
-    "roles": "role roles",
-    "rolebindings": "rolebinding rolebindings",
-    "all": "everything",
-}.items():
-    for _w in _words.split():
-        KINDS[_w] = _name
-WORKLOADS = {"deployments": "deployment", "statefulsets": "statefulset", "daemonsets": "daemonset",
-             "replicasets": "replicaset"}
-
-_NAME = r"[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?"
-_NAME_RE = re.compile(rf"^{_NAME}$")
-# A ReplicaSet pod (web-5d4f8b7c9-x2x7z) or a bare pod suffix: logs and describe then target the pod.
-_POD_NAME_RE = re.compile(r"^.+-[a-z0-9]{6,10}-[a-z0-9]{5}$")
-# A word list reads better as text than as a 150-item literal.
-_STOP = frozenset("""
-a an the to of for in on from at by with and or me my our us please can could you would will should is are
-was were be been am do does did it its this that these those there here what which who why how when where
-show get list display give tell find see check print fetch describe explain logs log scale restart bounce
-redeploy rollback roll back undo revert rollout status history image images set update change upgrade
-container containers replicas replica tail last lines line previous crashed crash crashing before events
-event top cpu memory usage use resource resources helm release releases uninstall remove delete
-namespace ns all every cluster wide not ready failing broken wrong healthy unhealthy pending error errors
-issue issues problem problems diagnose health going on happening up running run new version revision
-current state many much now just also again is down working work doesn t isn up s o kubectl yaml json wide
-named called ready whole entire my
-""".split())  # noqa: SIM905
+# Words that mention a change; a request holding one is never handed to a read-only helper (kubectl-ai).
 _WRITE_WORDS = re.compile(
     r"\b(delete|remove|uninstall|scale|restart|bounce|redeploy|roll\s*back|rollback|undo|revert|install|"
     r"upgrade|apply|create|patch|edit|set|update|change|drain|cordon|uncordon|taint|label|annotate|expose|"
     r"run|exec|kill|stop|start|deploy)\b")
-
-
-# Imperatives no rule here carries out: a request holding one must not be answered with a mere read
-# ("delete the failed pods" is not "list pods").
-_UNHANDLED_WRITES = re.compile(
-    r"\b(delete|remove|kill|drain|cordon|uncordon|taint|patch|edit|apply|create|install|exec|annotate|label|"
-    r"expose|evict|purge|wipe|destroy)\b")
+# A question that mentions one of these is answered by describing the object it is about.
+_CHANGE_WORDS = re.compile(r"\b(?:scale[ds]?|scaling|replicas?|restart(?:ed|s|ing)?|bounce[ds]?|redeploy(?:ed)?|"
+                           r"roll(?:ed)?\s*back|rollback|undo|revert(?:ed)?|images?|update[ds]?|upgrade[ds]?|"
+                           r"version|uninstall(?:ed|ing)?|delet(?:e|ed|ing)|remov(?:e|ed|ing))\b")
+_ROLLBACK_WORDS = re.compile(r"\b(?:roll(?:ed|ing)?\s*back|rollback|undo|revert(?:ed|ing)?)\b")
+# A ReplicaSet pod (web-5d4f8b7c9-x2x7z) or a bare pod suffix: logs and describe then target the pod.
+_POD_NAME_RE = re.compile(r"^.+-[a-z0-9]{6,10}-[a-z0-9]{5}$")
+_POLITE_ASK = re.compile(r"^(?:can|could|would|will)\s+(?:you|we|i)\s+(?:please\s+)?")
 
 
 @dataclass(frozen=True)
@@ -95,72 +54,98 @@ class OfflinePlan:
 
 @dataclass
 class _Parsed:
+    """What the read rules see: the request's non-negated clauses, and what the whole request names."""
+
     text: str
     namespace: str = ""
     all_namespaces: bool = False
     kind: str = ""  # kubectl plural, when the request named one
     names: list[str] = field(default_factory=list)
+    question: bool = False
 
 
 def looks_like_write(text: str) -> bool:
     return bool(_WRITE_WORDS.search(text.lower()))
 
 
+def is_question(text: str) -> bool:
+    """Whether a request asks rather than orders (attached text aside); a question never plans a write."""
+    return request_text.is_question(attachments.split(text)[0])
+
+
 def plan_request(text: str) -> OfflinePlan | None:
-    """The plan for a request, or None when the planner does not understand it."""
-    p = _parse(text)
-    t = p.text
+    """The plan for a request, or None when the planner does not understand it.
+
+    A write comes only from one imperative clause that a write grammar reads entirely, in a request that
+    is not a question and names at most one namespace; everything else is answered with reads or not at
+    all. Text attached to the question (piped logs, --file) is never read: it is data, not the request.
+    """
+    question, attached = attachments.split(text)
+    req = request_text.read_request(question)
     try:
-        for rule in _RULES:
-            plan = rule(p, t)
-            if plan is not None:
-                if plan.read_only and _UNHANDLED_WRITES.search(t):
-                    return None
-                return plan
+        if not req.question:
+            ordered, write = _write_plan(req)
+            if ordered:
+                return write
+        plan = _read_plan(req)
     except ToolArgumentError:
         return None
+    if plan is not None and req.question and (_CHANGE_WORDS.search(req.text) or looks_like_write(req.text)):
+        plan = _noting_a_question(plan, req)
+    if plan is not None and attached:
+        plan = replace(plan, intent=plan.intent + " (the attached text is for a language model: without one, "
+                                                  "only your question is read)")
+    return plan
+
+
+def _write_plan(req: request_text.Request) -> tuple[bool, OfflinePlan | None]:
+    """(whether the request orders a change, the plan for it). The plan is None when the change cannot be
+    read unambiguously; a request that orders nothing is answered by the read rules instead."""
+    ordering = [c for c in req.positive_clauses() if orders_a_change(c)]
+    if not ordering:
+        return False, None
+    if len(ordering) > 1 or len(req.namespaces) > 1:
+        return True, None  # one change at a time, in one place
+    clause = ordering[0]
+    write = plan_write(clause, namespace=req.namespace, referent=_referent(req, clause))
+    if write is None:
+        return True, None
+    return True, OfflinePlan(write.intent, (Step(write.tool, write.argv),), False)
+
+
+def _referent(req: request_text.Request, clause: str) -> str | None:
+    """What "it" in `clause` stands for: the one object the rest of the request names, if exactly one."""
+    others = [n for n in req.names if n not in request_text.names_in(clause)]
+    return others[0] if len(others) == 1 else None
+
+
+def _read_plan(req: request_text.Request) -> OfflinePlan | None:
+    positive = " " + " ".join(req.positive_clauses()) + " "
+    # Names said in the clauses that stand first: "don't restart web, just show its logs" reads web's logs.
+    names = request_text.names_in(positive)
+    names += [n for n in req.names if n not in names]
+    p = _Parsed(positive, req.namespace, req.all_namespaces, req.kind, names, req.question)
+    for rule in _RULES:
+        plan = rule(p, positive)
+        if plan is not None:
+            return plan
     return None
 
 
-# -- parsing ---------------------------------------------------------------------------------------------
+def _noting_a_question(plan: OfflinePlan, req: request_text.Request) -> OfflinePlan:
+    """Say that nothing was changed, and for a polite request ("can you restart web?") the words that would."""
+    note = "a question, so nothing is changed"
+    for clause in req.clauses:
+        asked = _POLITE_ASK.sub("", request_text.strip_lead_in(clause))
+        if asked != request_text.strip_lead_in(clause) and orders_a_change(asked):
+            write = plan_write(asked, namespace=req.namespace, referent=_referent(req, clause))
+            if write is not None:
+                note += f"; to make the change, ask for it directly: \"{write.phrase}\""
+                break
+    return replace(plan, intent=f"{plan.intent} ({note})", notes=(*plan.notes, note))
 
 
-def _parse(text: str) -> _Parsed:
-    t = " " + text.strip().lower().replace("’", "'") + " "
-    p = _Parsed(text=t)
-    ns_patterns = (
-        rf"\s(?:-n|--namespace)[= ]({_NAME})(?=\s)",
-        rf"\s(?:in|from|on|of)\s+(?:the\s+)?(?:namespace|ns)\s+({_NAME})(?=[\s?.!,])",
-        rf"\s(?:in|from|on|of)\s+(?:the\s+)?({_NAME})\s+(?:namespace|ns)(?=[\s?.!,])",
-    )
-    if re.search(r"\s-a\s|\s--all-namespaces\s|\b(?:all|every|across)\s+(?:the\s+)?namespaces\b|\bcluster[- ]wide\b"
-                 r"|\bin\s+(?:the\s+|my\s+)?(?:whole\s+|entire\s+)?cluster\b", t):
-        p.all_namespaces = True
-    for pattern in ns_patterns:
-        m = re.search(pattern, t)
-        if m:
-            p.namespace = m.group(1)
-            t = t[: m.start()] + " " + t[m.end():]
-            break
-    t = re.sub(r"\s(?:-a|--all-namespaces)\s", " ", t)
-    p.text = t
-    words = re.findall(r"[a-z0-9][a-z0-9._/:@-]*", t)
-    for i, w in enumerate(words):
-        if w in KINDS and not p.kind and not (w == "all" or (w == "no" and i == 0)):
-            p.kind = KINDS[w]
-        elif "/" in w and w.split("/", 1)[0] in KINDS and not p.kind:
-            kind, name = w.split("/", 1)
-            p.kind = KINDS[kind]
-            if _NAME_RE.match(name):
-                p.names.append(name)
-    for w in words:
-        w = w.rstrip(".,?!:")
-        if w in _STOP or w in KINDS or len(w) < 2 or not _NAME_RE.match(w) or w in p.names:
-            continue
-        if re.match(r"^\d+[a-z]*$", w):  # 100m, 2x, 50
-            continue
-        p.names.append(w)
-    return p
+# -- helpers for the read rules ------------------------------------------------------------------------
 
 
 def _number(pattern: str, t: str) -> int | None:
@@ -180,7 +165,12 @@ def _first_name(p: _Parsed, *, exclude: tuple[str, ...] = ()) -> str | None:
     return next((n for n in p.names if n not in exclude), None)
 
 
-# -- rules, tried in order ---------------------------------------------------------------------------------
+def _object_kind(p: _Parsed, name: str) -> str:
+    return p.kind if p.kind and p.kind not in ("all", "events") else (
+        "pods" if _POD_NAME_RE.match(name) else "deployments")
+
+
+# -- read rules, tried in order -----------------------------------------------------------------------
 
 
 def _helm(p: _Parsed, t: str) -> OfflinePlan | None:
@@ -188,20 +178,11 @@ def _helm(p: _Parsed, t: str) -> OfflinePlan | None:
         return None
     name = _first_name(p, exclude=("chart", "charts"))
     ns = _ns(p)
-    if re.search(r"\b(?:uninstall|delete|remove)\b", t) and name:
-        argv = helm_tools.helm_release("uninstall", release=name, **ns)  # type: ignore[arg-type]
-        return OfflinePlan(f"uninstall the helm release {name}", (Step("helm_release", tuple(argv)),), False)
-    if re.search(r"\b(?:roll\s*back|rollback|undo|revert)\b", t) and name:
-        revision = _number(r"\brevision\s+(\d+)\b", t) or _number(r"\bto\s+(\d+)\b", t) or 0
-        argv = helm_tools.helm_release("rollback", release=name, revision=revision, **ns)  # type: ignore[arg-type]
-        what = f"revision {revision}" if revision else "the previous revision"
-        return OfflinePlan(f"roll back the helm release {name} to {what}", (Step("helm_release", tuple(argv)),),
-                           False)
-    if re.search(r"\bhistory\b", t) and name:
+    if (re.search(r"\bhistory\b", t) or (p.question and _ROLLBACK_WORDS.search(t))) and name:
         argv = helm_tools.helm_release("history", release=name, **ns)  # type: ignore[arg-type]
         return OfflinePlan(f"show the history of the helm release {name}", (Step("helm_release", tuple(argv)),),
                            True)
-    if re.search(r"\bstatus\b", t) and name:
+    if (re.search(r"\bstatus\b", t) or (p.question and _CHANGE_WORDS.search(t))) and name:
         argv = helm_tools.helm_release("status", release=name, **ns)  # type: ignore[arg-type]
         return OfflinePlan(f"show the status of the helm release {name}", (Step("helm_release", tuple(argv)),),
                            True)
@@ -214,14 +195,14 @@ def _helm(p: _Parsed, t: str) -> OfflinePlan | None:
 
 def _diagnose(p: _Parsed, t: str) -> OfflinePlan | None:
     if not re.search(r"\bwhy\b|\bnot\s+ready\b|\bcrash|\bbroken\b|\bfailing\b|\bfails?\b|\bwrong\b|\bdiagnos"
-                     r"|\bunhealthy\b|\bhealth\b|\bpending\b|\bdown\b|\bnot\s+working\b|\bproblems?\b|\bissues?\b"
-                     r"|\bwhat'?s\s+(?:going\s+on|up)\b|\btroubleshoot\b|\banaly[sz]e\b", t):
+                     r"|\bunhealthy\b|\bhealth(?:y)?\b|\bwhat\s+happened\b|\bpending\b|\bdown\b|\bnot\s+working\b|\bproblems?\b|\bissues?\b"
+                     r"|\bwhat\s+is\s+(?:going\s+on|up|happening)\b|\btroubleshoot\b|\banaly[sz]e\b|\broot\s+cause\b", t):
         return None
     name = _first_name(p)
     steps: list[Step] = [Step("analyze_cluster", tuple(
         _analysis_preview(p.namespace, p.all_namespaces)))]
     if name:
-        kind = p.kind if p.kind and p.kind != "all" else ("pods" if _POD_NAME_RE.match(name) else "deployments")
+        kind = _object_kind(p, name)
         steps.append(Step("describe", tuple(kubectl_tools.describe(kind, name, namespace=p.namespace))))
         steps.append(Step("events", tuple(kubectl_tools.events(name=name, namespace=p.namespace))))
     subject = name or ("the cluster" if p.all_namespaces else "the namespace")
@@ -233,7 +214,7 @@ def _logs(p: _Parsed, t: str) -> OfflinePlan | None:
     if not re.search(r"\blogs?\b", t):
         return None
     container = None
-    m = re.search(rf"\b(?:container|-c)\s+({_NAME})\b", t)
+    m = re.search(rf"\b(?:container|-c)\s+({NAME})\b", t)
     if m:
         container = m.group(1)
     name = _first_name(p, exclude=(container,) if container else ())
@@ -250,58 +231,32 @@ def _logs(p: _Parsed, t: str) -> OfflinePlan | None:
     return OfflinePlan(f"show {what}", (Step("logs", tuple(argv)),), True)
 
 
-def _scale(p: _Parsed, t: str) -> OfflinePlan | None:
-    if not re.search(r"\bscale\b|\breplicas?\b", t):
-        return None
-    replicas = _number(r"\b(?:to|=)\s*(\d+)\b", t)
-    if replicas is None:
-        replicas = _number(r"\b(\d+)\s+(?:replicas?|pods|instances|copies)\b", t)
-    if replicas is None:
-        replicas = 0 if re.search(r"\b(?:to\s+)?zero\b|\bdown\s+to\s+0\b", t) else None
-    name = _first_name(p, exclude=("zero",))
-    if replicas is None or not name:
-        return None
-    target = _workload(p, name)
-    argv = kubectl_tools.scale(target, replicas, namespace=p.namespace)
-    return OfflinePlan(f"scale {target} to {replicas} replicas", (Step("scale", tuple(argv)),), False)
-
-
-def _image(p: _Parsed, t: str) -> OfflinePlan | None:
-    m = re.search(r"\s([a-z0-9][a-z0-9._/-]*(?::[a-z0-9][\w.-]*|@sha256:[a-f0-9]{64}))(?=[\s?.!,])", t)
-    if not m or not re.search(r"\b(?:image|set|update|change|upgrade|use|deploy|switch|bump)\b", t):
-        return None
-    image = m.group(1)
-    c = re.search(rf"\bcontainer\s+({_NAME})\b", t)
-    container = c.group(1) if c else "*"
-    name = _first_name(p, exclude=tuple(x for x in (container, image, image.split(":")[0]) if x))
-    if not name:
-        return None
-    target = _workload(p, name)
-    argv = kubectl_tools.set_image(target, container, image, namespace=p.namespace)
-    which = "every container" if container == "*" else f"container {container}"
-    return OfflinePlan(f"set the image of {which} in {target} to {image}", (Step("set_image", tuple(argv)),), False)
-
-
 def _rollout(p: _Parsed, t: str) -> OfflinePlan | None:
     name = _first_name(p)
     if not name:
         return None
     target = _workload(p, name)
-    if re.search(r"\b(?:restart|bounce|redeploy|recreate)\b", t):
-        argv = kubectl_tools.rollout("restart", target, namespace=p.namespace)
-        return OfflinePlan(f"restart {target} (rolling)", (Step("rollout", tuple(argv)),), False)
-    if re.search(r"\b(?:roll\s*back|rollback|undo|revert)\b", t):
-        revision = _number(r"\brevision\s+(\d+)\b", t) or _number(r"\bto\s+(\d+)\b", t) or 0
-        argv = kubectl_tools.rollout("undo", target, revision=revision, namespace=p.namespace)
-        what = f"revision {revision}" if revision else "the previous revision"
-        return OfflinePlan(f"roll back {target} to {what}", (Step("rollout", tuple(argv)),), False)
-    if re.search(r"\brollout\b.*\bhistory\b|\bhistory\b", t):
+    # "what happens if I roll back web?": the history shows what a rollback would go back to.
+    if re.search(r"\bhistory\b", t) or (p.question and _ROLLBACK_WORDS.search(t)):
         argv = kubectl_tools.rollout("history", target, namespace=p.namespace)
         return OfflinePlan(f"show the rollout history of {target}", (Step("rollout", tuple(argv)),), True)
     if re.search(r"\brollout\b|\brolled\s+out\b|\bdeployed\b|\bfinished\s+deploying\b", t):
         argv = kubectl_tools.rollout("status", target, namespace=p.namespace)
         return OfflinePlan(f"show the rollout status of {target}", (Step("rollout", tuple(argv)),), True)
     return None
+
+
+def _about_change(p: _Parsed, t: str) -> OfflinePlan | None:
+    """A question about a change ("is 2 replicas enough for web?", "should I restart web?"): the object's
+    description (replicas, image, strategy, recent events) is what answers it without a model."""
+    if not p.question or not _CHANGE_WORDS.search(t):
+        return None
+    name = _first_name(p)
+    if not name:
+        return None
+    kind = _object_kind(p, name)
+    argv = kubectl_tools.describe(kind, name, namespace=p.namespace)
+    return OfflinePlan(f"describe {kind} {name}", (Step("describe", tuple(argv)),), True)
 
 
 def _events(p: _Parsed, t: str) -> OfflinePlan | None:
@@ -326,7 +281,7 @@ def _describe(p: _Parsed, t: str) -> OfflinePlan | None:
     name = _first_name(p)
     if not name:
         return None
-    kind = p.kind if p.kind and p.kind != "all" else ("pods" if _POD_NAME_RE.match(name) else "deployments")
+    kind = _object_kind(p, name)
     argv = kubectl_tools.describe(kind, name, namespace=p.namespace)
     return OfflinePlan(f"describe {kind} {name}", (Step("describe", tuple(argv)),), True)
 
@@ -350,6 +305,6 @@ def _analysis_preview(namespace: str, all_namespaces: bool) -> list[str]:
     return analyze_preview(namespace, all_namespaces)
 
 
-# Order matters: helm before rollback (a release rolls back with helm), logs before diagnosis ("logs of the
-# crashed pod" wants logs), writes before reads.
-_RULES = (_helm, _logs, _scale, _image, _rollout, _diagnose, _events, _top, _describe, _get)
+# Order matters: helm before rollouts (a release's history is helm's), logs before diagnosis ("logs of the
+# crashed pod" wants logs), a diagnosis before a question about a change ("why did web scale?").
+_RULES = (_helm, _logs, _diagnose, _rollout, _about_change, _events, _top, _describe, _get)

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from aiops_chat.agent import attachments
 from aiops_chat.agent.events import EventSink, Notice, TextDelta, TurnFinished, TurnMode
 from aiops_chat.agent.fallback import run_fallback
 from aiops_chat.agent.kubectl_ai import find_kubectl_ai
@@ -123,6 +124,8 @@ class ChatSession:
         # What a person pastes (or a UI composes from findings and logs) is redacted like command output
         # before it reaches the model, the history or the audit log's request field.
         text = redact(text, self.cfg.redaction.extra_patterns)
+        if attachments.split(text)[1]:  # piped text, --file, a finding's facts: untrusted, like logs (attachments.py)
+            self.guard.observe(("attached text",), executed=True, untrusted_text=True)
         runner = ToolRunner(self.executor, self.registry, approver=self.approver, guard=self.guard,
                             dry_run=self.dry_run, budget_tokens=self.cfg.agent.output_token_budget, request=text)
         if self.offline or self.llm is None:
@@ -135,10 +138,13 @@ class ChatSession:
             on_event(Notice(f"the conversation is long: {fitted.dropped_outputs} older tool outputs dropped and "
                             f"{fitted.cut_answers} older answers cut to fit the model's context (your words are kept)"))
         limits = Limits(max_steps=self.cfg.agent.max_steps, max_repeats=self.cfg.agent.max_repeats)
+        self.llm.on_wait = lambda note: on_event(Notice(note))  # "waiting for the model at URL, try 2 of 4"
         try:
             outcome = run_llm_turn(self.llm, self.system_prompt(), self.history, runner, self.registry.schemas(),
                                    limits=limits, on_event=on_event, cancel=cancel)
         except LLMError as exc:
+            if exc.permanent:  # a rejected key, unknown model, wrong URL: a fix, not a fallback (llm/failures.py)
+                raise
             chain = "kubectl-ai" if find_kubectl_ai(self.cfg) else "the offline planner"
             on_event(Notice(f"{exc.message}: falling back to {chain}"))
             return self._fallback(text, runner, exc.message, Usage(), on_event, cancel, asked=True)

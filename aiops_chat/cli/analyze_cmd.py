@@ -10,6 +10,9 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from aiops_chat.cli.examples import add_examples
+from aiops_chat.safe_text import json_visible, visible
+
 if TYPE_CHECKING:
     from aiops_chat.analysis.inventory import Inventory
     from aiops_chat.config import Config
@@ -49,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "namespaces, label values and IPs; map them back in the answer")
     p.add_argument("--no-cache", action="store_true", help="with --explain: ask again even if cached")
     p.add_argument("--list-analyzers", action="store_true", help="print the analyzer names and exit")
+    add_examples(p, "aiops analyze --demo                 # the built-in broken TaskFlow snapshot", "aiops analyze -n taskflow --fail-on warning", "aiops analyze -A --filter Pod,Service -o json", "aiops analyze --snapshot cluster.yaml --explain")
     p.set_defaults(handler=run_analyze)
 
     o = sub.add_parser("optimize", help="right-size requests, limits and HPA bounds from metrics API usage",
@@ -56,6 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "prints a `kubectl set resources` command (and a Helm values snippet for Helm-managed "
                        "workloads) per recommendation.")
     _source_options(o)
+    add_examples(o, "aiops optimize -n taskflow", "aiops optimize --demo")
     o.set_defaults(handler=run_optimize)
 
 
@@ -103,8 +108,9 @@ def run_analyze(args: argparse.Namespace) -> int:
                                               scope=source, use_cache=not args.no_cache)
         notes += explain_notes
     for note in notes:
-        print(f"aiops: note: {note}", file=sys.stderr)
+        print(visible(f"aiops: note: {note}"), file=sys.stderr)
     text = render.RENDERERS[args.output](findings, notes=notes, source=source, explanations=explanations)
+    text = json_visible(text) if args.output == "json" else visible(text)  # names and messages are cluster text
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     if args.fail_on and any(f.severity.at_least(Severity(args.fail_on)) for f in findings):
         return 1
@@ -128,6 +134,6 @@ def run_optimize(args: argparse.Namespace) -> int:
     if not inv.all("PodMetrics"):
         notes.append("no pod metrics (metrics.k8s.io): only missing requests/limits and HPA bounds are checked")
     for note in notes:
-        print(f"aiops: note: {note}", file=sys.stderr)
-    sys.stdout.write(render_recommendations(recs, args.output, notes))
+        print(visible(f"aiops: note: {note}"), file=sys.stderr)
+    sys.stdout.write((json_visible if args.output == "json" else visible)(render_recommendations(recs, args.output, notes)))
     return 0

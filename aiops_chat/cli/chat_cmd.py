@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from aiops_chat.cli.examples import add_examples
 from aiops_chat.errors import UsageError
 
 
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--resume", nargs="?", const="", metavar="ID",
                         help="continue a saved conversation (default: the last one; see `aiops sessions list`)")
     parser.add_argument("--export-dir", metavar="DIR", help="where /export writes (default: current directory)")
+    add_examples(parser, "aiops chat", "aiops chat --demo                   # health panel (f2) on the demo snapshot", "aiops --context dev -n shop chat --offline")
     parser.set_defaults(handler=run_chat)
 
 

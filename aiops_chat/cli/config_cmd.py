@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from aiops_chat.cli.examples import add_examples
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("config", help="show, check or trust the configuration",
@@ -16,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = inner.add_parser("show", help="print the effective configuration (secrets masked) and where each "
                             "key came from")
     show.add_argument("-o", "--output", choices=("toml", "json"), default="toml")
+    add_examples(parser, "aiops config show", "aiops config check", "aiops config trust ./aiops.toml")
     show.set_defaults(handler=run_show)
     check = inner.add_parser("check", help="validate the configuration; exit 2 naming the bad file and key")
     check.set_defaults(handler=run_check)
@@ -32,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_show(args: argparse.Namespace) -> int:
     from aiops_chat.config import load_config, masked
+    from aiops_chat.safe_text import visible
 
     data = masked(load_config(args.config))
     if args.output == "json":
@@ -40,7 +44,7 @@ def run_show(args: argparse.Namespace) -> int:
     effective = data.pop("effective")
     origins = data.pop("origins")
     for key, value in effective.items():
-        print(f"# {key}: {', '.join(value) if isinstance(value, list) else value}")
+        print(visible(f"# {key}: {', '.join(value) if isinstance(value, list) else value}"))  # paths from a file
     for section, values in data.items():
         print(f"\n[{section}]")
         for key, value in values.items():

@@ -16,8 +16,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from aiops_chat import __version__
+from aiops_chat import __version__, exit_codes
 from aiops_chat.errors import AiopsError
+from aiops_chat.safe_text import visible
 
 COMMAND_MODULES: tuple[str, ...] = (
     "aiops_chat.cli.config_cmd",
@@ -28,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aiops_chat.cli.ask_cmd",
     "aiops_chat.cli.chat_cmd",
     "aiops_chat.cli.workflow_cmd",
+    "aiops_chat.cli.completion_cmd",
     "aiops_chat.cli.mcp_cmd",
     "aiops_chat.cli.sessions_cmd",
 )
@@ -132,11 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args))
     except AiopsError as exc:
-        print(f"aiops: {exc.title}: {exc}", file=sys.stderr)
-        return 2
+        print(visible(f"aiops: {exc.title}: {exc}"), file=sys.stderr)
+        return exit_codes.for_error(exc)
     except KeyboardInterrupt:
         print("aiops: interrupted", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
     except BrokenPipeError:
         return 0
 

@@ -47,7 +47,7 @@ def run_mcp(args: argparse.Namespace) -> int:
     if args.transport == "http":
         check_bind(args.host, token)  # before anything else: a refused bind must not look like a start
     cfg = load_config(args.config)
-    audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
+    audit = AuditLog.for_config(cfg) if cfg.audit.enabled else None
     service = ToolService(cfg, context=args.context, namespace=args.namespace, read_only=args.read_only,
                           audit=audit)
     if args.transport == "stdio":

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from aiops_chat.execution.approval import ApprovalResult, confirmation_word
+from aiops_chat.safe_text import visible
 
 if TYPE_CHECKING:
     from aiops_chat.policy import Verdict
@@ -31,10 +32,10 @@ class TerminalApprover:
     def __call__(self, verdict: Verdict, argv: Sequence[str]) -> ApprovalResult:
         with self._streams() as (inp, out):
             risk = str(getattr(verdict.risk, "value", verdict.risk))
-            out.write(f"\naiops wants to run ({risk}):\n    {shlex.join(argv)}\n    why asked: {verdict.reason}\n")
+            out.write(visible(f"\naiops wants to run ({risk}):\n    {shlex.join(argv)}\n    why asked: {verdict.reason}\n"))
             if risk == "destructive":
                 word = confirmation_word(argv)
-                out.write(f"This is destructive. Type {word!r} to confirm, anything else refuses: ")
+                out.write(visible(f"This is destructive. Type {word!r} to confirm, anything else refuses: "))
                 out.flush()
                 answer = inp.readline()
                 approved = bool(answer) and answer.strip() == word  # EOF is a refusal

@@ -26,8 +26,8 @@ class LLMConfig:
     model: str = "gpt-4o-mini"
     provider: str = "openai"  # "openai" or "azure"
     api_version: str = ""  # Azure only
-    timeout: float = 60.0
-    connect_timeout: float = 10.0
+    timeout: float = 30.0  # to the first byte: a person is waiting (issue 13 item 6)
+    connect_timeout: float = 5.0
     max_retries: int = 3
     temperature: float = 0.0
     max_tokens: int = 1024
@@ -63,7 +63,7 @@ class PolicyConfig:
 
 @dataclass(frozen=True)
 class ExecutorConfig:
-    timeout: float = 60.0
+    timeout: float = 30.0  # to the first byte: a person is waiting (issue 13 item 6)
     max_output_bytes: int = 65536
 
 
@@ -71,6 +71,8 @@ class ExecutorConfig:
 class AuditConfig:
     path: str = ""
     enabled: bool = True
+    hmac_key_file: str = ""  # a key outside the log's directory: entries and head carry an HMAC (audit.py)
+    head_copy: str = ""  # a second place for the head file, outside the log's directory
 
 
 @dataclass(frozen=True)

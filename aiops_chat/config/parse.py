@@ -188,6 +188,11 @@ def check_config(cfg: Config) -> None:
             raise bad(key, "an integer >= 1", count)
     if not 0.0 <= cfg.llm.temperature <= 2.0:
         raise bad("llm.temperature", "a number from 0 to 2", cfg.llm.temperature)
+    for key, value in (("audit.hmac_key_file", cfg.audit.hmac_key_file), ("audit.head_copy", cfg.audit.head_copy)):
+        # Beside the log, whoever can rewrite the log could rewrite (or read) these too.
+        where = Path(value).expanduser()
+        if value and (not where.is_absolute() or where.resolve().is_relative_to(cfg.audit_path.parent.resolve())):
+            raise bad(key, f"an absolute path outside the audit log's directory {cfg.audit_path.parent}", value)
     for i, pattern in enumerate(cfg.redaction.extra_patterns):
         try:
             re.compile(pattern)

@@ -23,6 +23,8 @@ FORBIDDEN = {
     "kube.minikube": "it chooses the program aiops runs",
     "kube.kubeconfig": "it chooses the credentials (and a kubeconfig can run a credential plugin)",
     "audit.path": "it chooses where the audit log is written",
+    "audit.hmac_key_file": "it chooses which file's secret signs the audit log",
+    "audit.head_copy": "it chooses where aiops writes files",
     "analysis.cache_dir": "it chooses where aiops writes files",
 }
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiops_chat.execution.result import CommandResult
 from aiops_chat.policy import Decision, Risk, Verdict
+from aiops_chat.redaction import redact_argv
 
 
 class AuditEvent(StrEnum):
@@ -20,10 +21,10 @@ class AuditEvent(StrEnum):
     EXECUTION = "execution"
 
 
-def _audit_argv(argv: Sequence[str]) -> list[str]:
-    """The argv as stored in the log. Every entry's argv passes through here and nowhere else, so masking
-    secret values given on the command line (`--from-literal=password=...`) is a change to this one line."""
-    return list(argv)
+def _audit_argv(argv: Sequence[str], extra_patterns: Sequence[str]) -> list[str]:
+    """The argv as stored in the log: every entry's argv passes through here and nowhere else, with secret
+    values given on the command line (`--from-literal=password=...`, `--set auth.password=...`) masked."""
+    return redact_argv(argv, extra_patterns)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class AuditEntry:
         return cls(event, source, context, namespace, request, tuple(argv), verdict.decision, verdict.risk,
                    verdict.reason, approver, approved, guard, result)
 
-    def to_record(self) -> dict[str, Any]:
+    def to_record(self, extra_patterns: Sequence[str] = ()) -> dict[str, Any]:
         """The JSON object the log stores (the log adds seq, time, user and the hash chain)."""
         record: dict[str, Any] = {
             "event": self.event.value,
@@ -57,7 +58,7 @@ class AuditEntry:
             "context": self.context,
             "namespace": self.namespace,
             "request": self.request,
-            "argv": _audit_argv(self.argv),
+            "argv": _audit_argv(self.argv, extra_patterns),
             "decision": self.decision.value,
             "risk": self.risk.value,
             "reason": self.reason,

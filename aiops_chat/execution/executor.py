@@ -60,7 +60,7 @@ class Guard(Protocol):
     def tainted_by(self) -> str | None: ...
     def needs_person(self, verdict: Verdict) -> bool: ...
     def observe(self, argv: Sequence[str], *, executed: bool, verdict: Verdict | None = None, stderr: str = "",
-                untrusted_text: bool = False) -> None: ...
+                stdout: str | None = None, untrusted_text: bool = False) -> None: ...
 
 
 class Executor:
@@ -117,7 +117,8 @@ class Executor:
                                       approved_by=approved_by, guard=guard, stdin=stdin, timeout=timeout,
                                       max_output_bytes=max_output_bytes, reads_only=reads_only, dry_run=dry_run)
         if guard is not None:
-            guard.observe(argv, verdict=verdict, executed=result.executed, stderr=result.stderr)
+            guard.observe(argv, verdict=verdict, executed=result.executed, stderr=result.stderr,
+                          stdout=result.stdout)
         return result
 
     def _decide_and_run(self, argv: tuple[str, ...], local: LocalCommand | None, verdict: Verdict, *, request: str,
@@ -250,7 +251,7 @@ class Executor:
         entry = AuditEntry.of(event, verdict, argv, source=self.source, context=self.target.context,
                               namespace=self.namespace_of(verdict), request=request, approver=approver,
                               approved=approved, guard=guard, result=result)
-        self.audit.record(entry.to_record())
+        self.audit.record(entry.to_record(self.cfg.redaction.extra_patterns))
 
 
 class _Nobody:

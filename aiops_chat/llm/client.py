@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiops_chat.errors import LLMError
 from aiops_chat.llm import retry
+from aiops_chat.llm.failures import Failure, LLMEndpointError, bad_answer, classify
+from aiops_chat.llm.progress import WaitNotice
 from aiops_chat.llm.stream import StreamAccumulator, TextSink, completion_from_response, consume_stream
 from aiops_chat.llm.types import Completion, Usage, estimate_tokens
 
@@ -39,8 +41,9 @@ class LLMClient:
         max_tokens: int = 1024,
         stream: bool = True,
         max_retries: int = 3,
-        timeout: float = 60.0,
+        timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
+        provider: str = "openai",
     ) -> None:
         self.sdk = sdk
         self.model = model
@@ -51,6 +54,11 @@ class LLMClient:
         self.max_retries = max_retries
         self.timeout = timeout
         self.sleep = sleep
+        self.provider = provider
+        # Progress for a person waiting ("waiting for the model at URL, try 2 of 4"): front ends set this
+        # (`aiops ask` prints it on stderr). Called from the calling thread or a timer thread.
+        self.on_wait: Callable[[str], None] | None = None
+        self.wait_notice = WaitNotice(self._say)
 
     @classmethod
     def from_config(cls, cfg: Config, *, http_client: Any = None) -> LLMClient:
@@ -76,7 +84,8 @@ class LLMClient:
             sdk = openai.OpenAI(api_key=cfg.api_key or PLACEHOLDER_KEY, base_url=cfg.base_url or None, **common)
             endpoint = cfg.base_url or OPENAI_DEFAULT_URL
         return cls(sdk, model=llm.model, endpoint=endpoint.rstrip("/"), temperature=llm.temperature,
-                   max_tokens=llm.max_tokens, stream=llm.stream, max_retries=llm.max_retries, timeout=llm.timeout)
+                   max_tokens=llm.max_tokens, stream=llm.stream, max_retries=llm.max_retries, timeout=llm.timeout,
+                   provider=llm.provider)
 
     # -- calls ---------------------------------------------------------------------------------------
 
@@ -106,12 +115,26 @@ class LLMClient:
 
         def attempt() -> Completion:
             if not streaming:
-                return completion_from_response(self.sdk.chat.completions.create(**request))
+                raw = self.sdk.chat.completions.with_raw_response.create(**request)
+                self.wait_notice.answered()
+                _expect_json(raw.http_response, "choices")
+                return completion_from_response(raw.parse())
             acc = StreamAccumulator(on_text)
             acc_box.append(acc)
             chunks = self._open_stream(request)
+            self.wait_notice.answered()
             try:
-                return consume_stream(chunks, acc, cancel)
+                whole = _not_a_stream(chunks.response)
+                if whole is not None:  # a server that ignores stream=true and sends one JSON completion
+                    completion = completion_from_response(whole)
+                    if on_text is not None and completion.text:
+                        acc.emitted = True
+                        on_text(completion.text)
+                    return completion
+                completion = consume_stream(chunks, acc, cancel)
+                if acc.chunks == 0:
+                    raise bad_answer(chunks.response, kind=Failure.EMPTY)
+                return completion
             finally:
                 close = getattr(chunks, "close", None)
                 if close is not None:
@@ -138,35 +161,96 @@ class LLMClient:
                              stream_cls=openai.Stream[object])
 
     def complete_text(self, system: str, user: str) -> str:
-        """One non-streamed completion without tools (used by `aiops analyze --explain`)."""
+        """One completion without tools (used by `aiops analyze --explain`). Streamed when [llm] stream is
+        on, like every call: [llm] timeout bounds the wait for the first byte, not the whole answer."""
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        return self.chat(messages, stream=False).text
+        return self.chat(messages).text
 
     def list_models(self) -> list[str]:
-        page = self._with_retries(lambda: self.sdk.models.list())
+        def attempt() -> Any:
+            raw = self.sdk.models.with_raw_response.list()
+            self.wait_notice.answered()
+            _expect_json(raw.http_response, "data")
+            return raw.parse()
+
+        page = self._with_retries(attempt)
         return sorted(str(getattr(m, "id", m)) for m in getattr(page, "data", page))
 
     def _with_retries(self, fn: Callable[[], Any], *, also_stop: Callable[[BaseException], bool] = lambda e: False
                       ) -> Any:
         attempts = 0
+        tries = self.max_retries + 1
 
         def counted() -> Any:
             nonlocal attempts
             attempts += 1
-            return fn()
+            self.wait_notice.start(self.endpoint, attempts, tries, self.timeout)
+            try:
+                return fn()
+            finally:
+                self.wait_notice.answered()
+
+        def before_retry(exc: BaseException, next_try: int, delay: float) -> None:
+            nonlocal tries
+            tries = retry.tries_for(exc, self.max_retries)
+            _kind, what, _fix = classify(exc, endpoint=self.endpoint, model=self.model, timeout=self.timeout,
+                                        provider=self.provider)
+            self._say(f"{what}; try {next_try} of {tries}" + (f" in {delay:.0f}s" if delay >= 1 else ""))
 
         try:
-            return retry.retrying(self.max_retries, sleep=self.sleep, also_stop=also_stop)(counted)
+            return retry.retrying(self.max_retries, sleep=self.sleep, also_stop=also_stop,
+                                  before_sleep=before_retry)(counted)
         except Exception as exc:
             raise self._as_llm_error(exc, attempts) from exc
 
+    def _say(self, text: str) -> None:
+        if self.on_wait is not None:
+            self.on_wait(text)
+
     def _as_llm_error(self, exc: Exception, attempts: int) -> LLMError:
-        what, fix = retry.describe_failure(exc, endpoint=self.endpoint, model=self.model, timeout=self.timeout)
+        kind, what, fix = classify(exc, endpoint=self.endpoint, model=self.model, timeout=self.timeout,
+                                   provider=self.provider)
         if retry.is_retryable(exc) and attempts > 1:
-            return LLMError(f"LLM unreachable after {attempts} tries: {what}", hint=fix)
-        if retry.is_retryable(exc):
-            return LLMError(f"LLM unreachable: {what}", hint=fix)
-        return LLMError(f"LLM request failed: {what}", hint=fix)
+            message = f"LLM unreachable after {attempts} tries: {what}"
+        elif retry.is_retryable(exc):
+            message = f"LLM unreachable: {what}"
+        elif kind in (Failure.AUTH, Failure.MODEL, Failure.NOT_AN_API):
+            message = f"LLM endpoint misconfigured: {what}"
+        else:
+            message = f"LLM request failed: {what}"
+        response = getattr(exc, "response", None)
+        status = getattr(exc, "status_code", None) or getattr(exc, "status", None)
+        api_error = response is not None and "json" in str(response.headers.get("content-type", ""))
+        return LLMEndpointError(message, hint=fix, kind=kind, endpoint=self.endpoint, status=status,
+                                api_error=api_error)
+
+
+def _expect_json(response: Any, key: str) -> None:
+    """Raise BadAnswer unless `response` is the API's JSON holding `key` (a 200 HTML page, a proxy's text,
+    `{"detail": "Not Found"}`): the SDK would hand such a body back as a plain string."""
+    content_type = str(response.headers.get("content-type", ""))
+    if "json" not in content_type:
+        raise bad_answer(response)
+    try:
+        data = json.loads(response.read() or b"")
+    except ValueError:
+        raise bad_answer(response, detail="not valid JSON") from None
+    if not isinstance(data, dict) or key not in data:
+        error = data.get("error") if isinstance(data, dict) else None
+        said = error.get("message") if isinstance(error, dict) else error
+        raise bad_answer(response, detail=f"JSON without {key!r}" + (f": {said}" if said else ""))
+
+
+def _not_a_stream(response: Any) -> Any:
+    """None for an event stream. A whole JSON completion sent instead is returned (decoded); anything else
+    (an HTML page, text) raises BadAnswer rather than reading as an empty answer."""
+    content_type = str(response.headers.get("content-type", ""))
+    if "event-stream" in content_type:
+        return None
+    if "json" in content_type:
+        _expect_json(response, "choices")
+        return json.loads(response.read())
+    raise bad_answer(response)
 
 
 def _with_estimated_usage(completion: Completion, request: dict[str, Any]) -> Completion:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aiops_chat.errors import LLMError
+from aiops_chat.llm.failures import Failure
 
 if TYPE_CHECKING:
     from aiops_chat.config import Config
@@ -53,19 +54,21 @@ def probe(cfg: Config, *, client: LLMClient | None = None) -> list[ProbeCheck]:
             checks.append(step(llm))
         except LLMError as exc:
             checks.append(ProbeCheck(name, "fail", exc.message, exc.hint or ""))
-            blocked = _unreachable(checks[-1])
+            blocked = _blocks_the_rest(exc)
     return checks
 
 
-def _unreachable(check: ProbeCheck) -> bool:
-    return any(word in check.detail for word in ("cannot connect", "no answer", "HTTP 401", "HTTP 403"))
+def _blocks_the_rest(exc: LLMError) -> bool:
+    """Whether the next checks would only fail the same way (no server, a refused key, not the API)."""
+    return getattr(exc, "kind", None) in (Failure.UNREACHABLE, Failure.TIMEOUT, Failure.AUTH, Failure.NOT_AN_API)
 
 
 def _models(llm: LLMClient) -> ProbeCheck:
     try:
         models = llm.list_models()
     except LLMError as exc:
-        if "HTTP 404" in exc.message or "HTTP 405" in exc.message:  # Azure deployments, some proxies
+        # Azure deployments and some proxies answer /models with a JSON 404 or 405; an HTML 404 is a wrong URL.
+        if getattr(exc, "status", None) in (404, 405) and getattr(exc, "api_error", False):
             return ProbeCheck("models", "warn", "the endpoint does not list models (fine for Azure and some proxies)")
         raise
     if not models:

@@ -2,7 +2,10 @@
 
 Retried: HTTP 408, 409, 429 and 5xx, timeouts and connection errors; exponential backoff with jitter, or
 exactly what the server asked for in Retry-After / retry-after-ms (capped, so a hostile or broken proxy
-cannot park us for an hour). Everything ends in one clear line: :func:`describe_failure`.
+cannot park us for an hour). A timeout ends the retries once it has happened on a second try: a server
+that sent no byte in [llm] timeout seconds twice is not about to, and a person is waiting. Never retried:
+a rejected key, an unknown model, an answer that is not the API's (aiops_chat.llm.failures), other 4xx.
+Everything ends in one clear line (failures.classify).
 """
 
 from __future__ import annotations
@@ -12,12 +15,25 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_random_exponential
 
 MAX_RETRY_AFTER_S = 60.0
 RETRYABLE_STATUS = frozenset({408, 409, 429})
+MAX_TIMEOUT_TRIES = 2
 
 _backoff = wait_random_exponential(multiplier=0.5, max=20)
+
+
+def is_timeout(exc: BaseException) -> bool:
+    import httpx2
+    import openai
+
+    return isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException)
+
+
+def tries_for(exc: BaseException, max_retries: int) -> int:
+    """How many tries a failure like `exc` gets in all."""
+    return min(max_retries + 1, MAX_TIMEOUT_TRIES) if is_timeout(exc) else max_retries + 1
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -29,7 +45,8 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, httpx2.TransportError):  # a stream cut off mid-way surfaces unwrapped
         return True
     if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
+        # 501 Not Implemented: a web server that is not the API; it will not start implementing it.
+        return exc.status_code in RETRYABLE_STATUS or (exc.status_code >= 500 and exc.status_code != 501)
     return False
 
 
@@ -70,47 +87,28 @@ def retrying(
     *,
     sleep: Callable[[float], None] = time.sleep,
     also_stop: Callable[[BaseException], bool] = lambda exc: False,
+    before_sleep: Callable[[BaseException, int, float], None] | None = None,
 ) -> Retrying:
-    """A tenacity policy: `max_retries` retries after the first try; `also_stop` vetoes a retry
-    (used when part of a streamed answer has already been shown: repeating it would duplicate text)."""
+    """A tenacity policy: `max_retries` retries after the first try (a timeout: MAX_TIMEOUT_TRIES tries in
+    all); `also_stop` vetoes a retry (used when part of a streamed answer has already been shown: repeating
+    it would duplicate text). `before_sleep(exc, next_try, delay)` hears of each retry before its wait."""
+
+    def should_retry(state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        if exc is None or not is_retryable(exc) or also_stop(exc):
+            return False
+        return state.attempt_number < tries_for(exc, max_retries)
+
+    def announce(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        if before_sleep is not None and exc is not None:
+            before_sleep(exc, state.attempt_number + 1, state.upcoming_sleep)
+
     return Retrying(
-        retry=retry_if_exception(lambda exc: is_retryable(exc) and not also_stop(exc)),
+        retry=should_retry,
         stop=stop_after_attempt(max_retries + 1),
         wait=_wait,
         sleep=sleep,
+        before_sleep=announce,
         reraise=True,
     )
-
-
-def describe_failure(exc: BaseException, *, endpoint: str, model: str, timeout: float) -> tuple[str, str]:
-    """(what happened, what to change), each one short line."""
-    import httpx2
-    import openai
-
-    if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException):
-        return (f"no answer from {endpoint} within {timeout:g}s",
-                "raise [llm] timeout, or check the server is not overloaded")
-    if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
-        cause = exc.__cause__ or exc.__context__
-        detail = f" ({type(cause).__name__})" if cause is not None else ""
-        return (f"cannot connect to {endpoint}{detail}",
-                "check [llm] base_url / OPENAI_BASE_URL and that the server is running")
-    if isinstance(exc, openai.APIStatusError):
-        message = _short(getattr(exc, "message", "") or str(exc))
-        status = exc.status_code
-        what = f"HTTP {status} from {endpoint}: {message}"
-        if status in (401, 403):
-            return what, "check [llm] api_key / OPENAI_API_KEY"
-        if status == 404:
-            return what, f"check [llm] model (now {model!r}) and base_url (most servers end in /v1)"
-        if status == 429:
-            return what, "rate limited or out of quota: wait, or raise the quota"
-        if status >= 500:
-            return what, "the server failed; try again later or use another endpoint"
-        return what, "the server rejected the request; check [llm] model and that it supports tool calling"
-    return _short(f"{type(exc).__name__}: {exc}"), "see --verbose output"
-
-
-def _short(text: str, limit: int = 160) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"

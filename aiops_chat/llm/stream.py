@@ -36,8 +36,10 @@ class StreamAccumulator:
         self.usage: Usage | None = None
         self.finish_reason: str | None = None
         self.emitted = False  # whether any text reached on_text: a retry would then repeat it
+        self.chunks = 0  # events received: none at all is not an answer (aiops_chat.llm.failures)
 
     def add(self, chunk: Any) -> None:
+        self.chunks += 1
         usage = _field(chunk, "usage")
         if usage is not None:
             self.usage = usage_from(usage)
@@ -88,15 +90,18 @@ def consume_stream(chunks: Iterable[Any], acc: StreamAccumulator, cancel: thread
 
 
 def completion_from_response(response: Any) -> Completion:
-    choice = response.choices[0] if response.choices else None
-    message = choice.message if choice is not None else None
+    """A whole completion: the SDK's object, or its decoded JSON (a server that ignored stream=true)."""
+    choices = _field(response, "choices") or ()
+    choice = choices[0] if choices else None
+    message = _field(choice, "message") if choice is not None else None
     calls = tuple(
-        ToolCall(id=tc.id or f"call_{i}", name=tc.function.name, arguments=tc.function.arguments or "")
-        for i, tc in enumerate(getattr(message, "tool_calls", None) or ())
+        ToolCall(id=_field(tc, "id") or f"call_{i}", name=_field(_field(tc, "function"), "name") or "",
+                 arguments=_field(_field(tc, "function"), "arguments") or "")
+        for i, tc in enumerate(_field(message, "tool_calls") or ())
     )
-    usage = usage_from(response.usage) if getattr(response, "usage", None) else Usage(requests=1)
-    return Completion(getattr(message, "content", None) or "", calls, usage,
-                      choice.finish_reason if choice is not None else None)
+    usage = usage_from(_field(response, "usage")) if _field(response, "usage") else Usage(requests=1)
+    return Completion(_field(message, "content") or "", calls, usage,
+                      _field(choice, "finish_reason") if choice is not None else None)
 
 
 def usage_from(raw: Any) -> Usage:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiops_chat.policy.grammar import Parsed
 from aiops_chat.policy.manifest_scan import RefusedKinds
@@ -23,6 +23,12 @@ class Action:
     auto_ok: bool = False            # a low-risk write the AUTO tier may approve alone
     protected_target: str | None = None  # a protected namespace named elsewhere (a manifest, a Namespace object)
     refused_kinds: RefusedKinds = ()     # kinds a `-f -` manifest on stdin may not hold (delete: namespaces ...)
+    why: str = ""                        # what makes a write destructive (or worth a closer look), for the reason
+
+    def destructive(self, why: str) -> Action:
+        """The same action judged destructive: a person types its name, `--yes` and the auto tier never run it."""
+        risk = Risk.DESTRUCTIVE if self.risk is not Risk.READ else self.risk
+        return replace(self, risk=risk, why="; ".join(w for w in (self.why, why) if w))
 
     @property
     def label(self) -> str:

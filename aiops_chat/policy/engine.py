@@ -32,6 +32,9 @@ _CREDENTIAL_FLAGS = (KUBECTL_OVERRIDES - {"user"}) | frozenset({
     "kube-apiserver", "kube-as-group", "kube-as-user", "kube-ca-file", "kube-context",
     "kube-insecure-skip-tls-verify", "kube-tls-server-name", "kube-token",
 })
+# The flag naming the kube context: allowed only with the session's own context (`--context dev` typed out
+# of habit when dev is the pinned context), since the executor pins exactly that one.
+_SESSION_CONTEXT_FLAG = {"kubectl": "context", "helm": "kube-context"}
 
 
 def evaluate(argv: Sequence[str], ctx: PolicyContext, stdin: str | None = None) -> Verdict:
@@ -40,7 +43,7 @@ def evaluate(argv: Sequence[str], ctx: PolicyContext, stdin: str | None = None) 
     try:
         action = _classify(argv, ctx)
         if stdin is not None and action.risk is not Risk.READ:
-            _check_stdin(stdin, action, ctx)
+            action = _check_stdin(stdin, action, ctx)
         return _judge(action, ctx)
     except Refusal as refusal:
         return Verdict(Decision.DENY, refusal.risk, refusal.reason, binary, refusal.verb, ctx.namespace)
@@ -59,15 +62,24 @@ def _classify(argv: Sequence[str], ctx: PolicyContext) -> Action:
     rules = _RULES.get(binary)
     if rules is None or (binary not in _ALWAYS and binary not in ctx.extra_binaries):
         raise Refusal(_binary_reason(binary))
-    for token in args:
-        if token.startswith("--") and token[2:].partition("=")[0] in _CREDENTIAL_FLAGS:
-            flag = token.partition("=")[0]
-            raise Refusal(f"{flag} would override the cluster, credentials or identity the session pins; "
-                          "it is never allowed")
+    for i, token in enumerate(args):
+        name, eq, value = token[2:].partition("=")
+        if not token.startswith("--") or name not in _CREDENTIAL_FLAGS:
+            continue
+        if name == _SESSION_CONTEXT_FLAG.get(binary):
+            given = value if eq else (args[i + 1] if i + 1 < len(args) else None)
+            if ctx.context is not None and given == ctx.context:
+                continue  # names the context the session pins anyway: the executor puts the same one first
+            pinned = f"this session's context is {ctx.context}" if ctx.context else "this session pins no context"
+            flag = f"--{name} {given}" if given else f"--{name}"
+            raise Refusal(f"{flag} would switch the cluster: {pinned}; start a session with the context you "
+                          "want instead")
+        raise Refusal(f"--{name} would override the cluster, credentials or identity the session pins; "
+                      "it is never allowed")
     return rules(args, ctx)
 
 
-def _check_stdin(stdin: str, action: Action, ctx: PolicyContext) -> None:
+def _check_stdin(stdin: str, action: Action, ctx: PolicyContext) -> Action:
     try:
         facts = read_manifest(stdin.encode("utf-8", "replace"), "on stdin")
         refuse_kinds(facts, action.refused_kinds, "on stdin")
@@ -77,6 +89,7 @@ def _check_stdin(stdin: str, action: Action, ctx: PolicyContext) -> None:
     if found:
         raise Refusal(f"the manifest on stdin writes to protected namespace {found}, which is read-only",
                       risk=action.risk, verb=action.verb)
+    return action.destructive(facts.impact_reason("on stdin")) if facts.impacts else action
 
 
 def _binary_reason(binary: str) -> str:
@@ -105,6 +118,8 @@ def _judge(action: Action, ctx: PolicyContext) -> Verdict:
     if action.namespaced and action.namespace in ctx.protected_namespaces:
         return verdict(Decision.DENY, action.risk, f"writes in protected namespace {action.namespace} are denied")
     kind = "a destructive write" if action.risk is Risk.DESTRUCTIVE else "a write"
+    if action.why:
+        kind = f"{kind} ({action.why})"
     if ctx.tier is Tier.READ_ONLY:
         where = f"context {ctx.context} is read-only" if ctx.context else "no kube context is pinned, so it is read-only"
         return verdict(Decision.DENY, action.risk, f"{where}: {label} is {kind}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aiops_chat.policy.grammar import Parsed
 from aiops_chat.policy.manifest_scan import ManifestFacts, read_manifest_files
+from aiops_chat.policy.output_expr import check_expression
 from aiops_chat.policy.paths import manifest_files, resolve_inside
 from aiops_chat.policy.refusal import Refusal
 from aiops_chat.policy.types import PolicyContext
@@ -28,11 +29,15 @@ _NODE_KINDS = frozenset({"no", "node", "nodes"})
 _CRD_KINDS = frozenset({"crd", "crds", "customresourcedefinition", "customresourcedefinitions"})
 _SAFE_OUTPUTS = frozenset({"", "wide", "name"})
 _FILE_OUTPUTS = frozenset({"go-template-file", "jsonpath-file", "custom-columns-file", "templatefile"})
+_GO_TEMPLATE = frozenset({"go-template", "template"})
+_EXPRESSION_OUTPUTS = frozenset({"jsonpath", "jsonpath-as-json", "custom-columns"}) | _GO_TEMPLATE
 
 
-def check_global_flags(parsed: Parsed) -> None:
+def check_global_flags(parsed: Parsed, ctx: PolicyContext) -> None:
     local = parsed.command.flags.by_long  # `create rolebinding --user` names a subject, not the kubeconfig user
     for name in parsed.names():
+        if name == "context" and ctx.context is not None and set(parsed.values(name)) == {ctx.context}:
+            continue  # the session's own context, which the executor pins anyway
         if name in OVERRIDE_FLAGS and name not in local:
             raise Refusal(f"--{name} would override the cluster, credentials or identity the session pins; "
                           "it is never allowed")
@@ -108,6 +113,19 @@ def check_output(parsed: Parsed, res: Resources | None, verb: str) -> None:
     elif res is None and shows_data:
         raise Refusal(f"kubectl {verb} -f with -o {fmt or 'template'} could print Secret values from objects "
                       "the policy cannot see; use -o name or no -o")
+    for kind, expression in _expressions(parsed, fmt, output.partition("=")[2]):
+        check_expression(kind, expression, verb)
+
+
+def _expressions(parsed: Parsed, fmt: str, inline: str) -> list[tuple[str, str]]:
+    """(parser, expression) for every template kubectl might use: `-o FMT=EXPR` and `--template EXPR`."""
+    found: list[tuple[str, str]] = []
+    if fmt in _EXPRESSION_OUTPUTS:
+        found.append((fmt, inline))
+    for template in parsed.values("template"):
+        # With -o jsonpath/custom-columns the template is read that way; otherwise as a go-template.
+        found.append((fmt if fmt in _EXPRESSION_OUTPUTS and fmt not in _GO_TEMPLATE else "go-template", template))
+    return found
 
 
 def check_no_kustomize(parsed: Parsed) -> None:

@@ -3,14 +3,24 @@
 Reads are what issue 2 lists; writes need a named target or a manifest under the working directory;
 `delete` is destructive and never en masse (`--all`, `-A`, label or field selectors, namespaces, nodes,
 CRDs, whether named in argv or held in -f manifests). Rollout undo counts as a write, like the rollout it reverts.
+
+Mass and outage writes are destructive (a person types the name; `--yes` and the auto tier never run them):
+any write that picks its objects by `--all`, `-l`/`--selector`, `--field-selector` or a bare kind, because
+the approver cannot see which objects it hits (`label pods --all`, `set image deploy --all`, `cordon -l`,
+`rollout restart deploy`); `scale` to zero replicas; `taint ... :NoExecute` (a drain by another name);
+`set image` with the `*` container wildcard; `create quota` with a zero hard limit; `create priorityclass
+--global-default` (every new pod gets it and may preempt running ones); a patch or -f manifest
+that does one of these, or a patch that changes a selector (it silently moves a Service's traffic).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from aiops_chat.policy import rbac
 from aiops_chat.policy.action import Action, effective_namespace
 from aiops_chat.policy.grammar import Parsed, parse
+from aiops_chat.policy.impact import NO_EXECUTE, go_int, patch_impacts, zero_quantity
 from aiops_chat.policy.kubectl_checks import (
     CRDS,
     NAMESPACES,
@@ -26,7 +36,7 @@ from aiops_chat.policy.kubectl_checks import (
 )
 from aiops_chat.policy.kubectl_raw import check_raw_path
 from aiops_chat.policy.kubectl_tree import GLOBAL_FLAGS, ROOT
-from aiops_chat.policy.manifest_scan import RefusedKinds, refuse_kinds
+from aiops_chat.policy.manifest_scan import MAX_SCAN_BYTES, RefusedKinds, parse_documents, refuse_kinds
 from aiops_chat.policy.paths import manifest_files, resolve_inside
 from aiops_chat.policy.refusal import Refusal
 from aiops_chat.policy.types import PolicyContext, Risk
@@ -36,7 +46,7 @@ Handler = Callable[[Parsed, PolicyContext], Action]
 _PLAIN_READS = frozenset({"events", "top pod", "top node", "explain", "api-resources", "api-versions", "version",
                           "cluster-info", "auth can-i", "auth whoami"})
 _RESOURCE_READS = frozenset({"describe", "rollout status", "rollout history", "diff"})
-_PRIVILEGED_ROLES = ("cluster-admin",)
+_NO_RESOURCES = Resources(frozenset(), (), ())  # drain, cordon, run: the word is a node or pod name, not a kind
 _COMMAND_AFTER_DASHDASH = frozenset({"run", "create deployment", "create job", "create cronjob"})
 # Deletes that take down far more than the object: refused by name and inside -f manifests alike.
 _DELETE_REFUSED_KINDS: RefusedKinds = (
@@ -114,10 +124,12 @@ def _plain_read(parsed: Parsed, ctx: PolicyContext) -> Action:
 
 
 def _write(parsed: Parsed, ctx: PolicyContext, *, risk: Risk = Risk.WRITE, namespaced: bool = True,
-           auto_ok: bool = False, need_target: bool = True, refused_kinds: RefusedKinds = ()) -> Action:
+           auto_ok: bool = False, need_target: bool = True, refused_kinds: RefusedKinds = (),
+           res: Resources | None = None) -> Action:
     """The common shape of a kubectl write: resources or -f, no -k, no --raw, no --edit, safe output.
 
-    ``refused_kinds``: kinds the -f manifests (files now, stdin in the engine) may not hold.
+    ``refused_kinds``: kinds the -f manifests (files now, stdin in the engine) may not hold. ``res``: the
+    objects, when the verb's positionals hold more than resources (label's `key=value`, taint's specs).
     """
     _no_raw(parsed)
     check_no_kustomize(parsed)
@@ -125,26 +137,76 @@ def _write(parsed: Parsed, ctx: PolicyContext, *, risk: Risk = Risk.WRITE, names
         raise Refusal("--edit opens an interactive editor; it is not allowed")
     given, facts = manifests(parsed, ctx, write=True)
     refuse_kinds(facts, refused_kinds, "given with -f")
-    res = resources(parsed.positionals)
+    res = res if res is not None else resources(parsed.positionals)
     if need_target and not given and not res.kinds:
         raise Refusal(f"kubectl {parsed.command.name} needs a resource or a manifest to act on")
     check_output(parsed, None if given else res, parsed.command.name)
     protected = facts.protected_in(ctx.protected_namespaces) or _protected_object(res, ctx)
-    return _action(parsed, ctx, risk, namespaced=namespaced, auto_ok=auto_ok, protected_target=protected,
-                   refused_kinds=refused_kinds)
+    action = _action(parsed, ctx, risk, namespaced=namespaced, auto_ok=auto_ok, protected_target=protected,
+                     refused_kinds=refused_kinds)
+    mass = _mass(parsed, res, given)
+    if mass:
+        action = action.destructive(mass)
+    if facts.impacts:
+        action = action.destructive(facts.impact_reason("given with -f"))
+    return action
+
+
+def _mass(parsed: Parsed, res: Resources, given: bool) -> str:
+    """Why the write picks objects the approver cannot see by name, or "" when it names them.
+
+    With -f the objects are the manifests' (scanned, and a selector only narrows them down)."""
+    if given:
+        return ""
+    for flag, what in (("all", "--all"), ("selector", "a label selector"), ("field-selector", "a field selector")):
+        if parsed.enabled(flag) if flag == "all" else parsed.has(flag):
+            return f"{what} picks every matching object at once"
+    if res.kinds and not res.names:
+        return "a bare kind acts on every object of that kind"
+    return ""
+
+
+def _objects_only(parsed: Parsed, *, spec: str) -> Resources:
+    """Resources of label/annotate/taint/set image: positionals that are `key=value` (or `key-`) specs aren't
+    objects. kubectl reads specs from the first word holding `=` (or ending in `-`) on."""
+    words = parsed.positionals
+    first_spec = next((i for i, w in enumerate(words) if i > 0 and _is_spec(w, spec)), len(words))
+    return resources(words[:first_spec])
+
+
+def _is_spec(word: str, verb: str) -> bool:
+    if "=" in word:
+        return True
+    return verb in ("label", "taint") and (word.endswith("-") or (verb == "taint" and ":" in word))
 
 
 def _scale(parsed: Parsed, ctx: PolicyContext) -> Action:
     replicas = parsed.last("replicas")
-    # Scaling to zero takes the workload down, and a large count can starve the cluster: neither is
-    # approved without a person.
+    count = go_int(replicas) if replicas is not None else None
+    # Scaling to zero takes the workload down (destructive); a large count can starve the cluster (not
+    # approved without a person).
     low_risk = _named(resources(parsed.positionals), parsed) and replicas is not None and replicas.isdigit() \
         and 0 < int(replicas) <= ctx.auto_max_replicas
-    return _write(parsed, ctx, auto_ok=low_risk)
+    action = _write(parsed, ctx, auto_ok=low_risk)
+    if count == 0:
+        action = action.destructive("scaling to zero replicas stops the workload")
+    return action
 
 
 def _rollout_restart(parsed: Parsed, ctx: PolicyContext) -> Action:
     return _write(parsed, ctx, auto_ok=_named(resources(parsed.positionals), parsed))
+
+
+def _labels(parsed: Parsed, ctx: PolicyContext) -> Action:
+    """label / annotate: `kind name key=value`; en masse they can move pods out of their Services."""
+    return _write(parsed, ctx, res=_objects_only(parsed, spec="label"))
+
+
+def _set_image(parsed: Parsed, ctx: PolicyContext) -> Action:
+    action = _write(parsed, ctx, res=_objects_only(parsed, spec="image"))
+    if any(w.partition("=")[0] == "*" for w in parsed.positionals if "=" in w):
+        action = action.destructive("the * container wildcard replaces the image of every container")
+    return action
 
 
 def _manifest_write(parsed: Parsed, ctx: PolicyContext) -> Action:
@@ -181,23 +243,55 @@ def _delete(parsed: Parsed, ctx: PolicyContext) -> Action:
 def _drain(parsed: Parsed, ctx: PolicyContext) -> Action:
     if parsed.has("selector") or not parsed.positionals:
         raise Refusal("drain needs one named node; draining by selector can empty many nodes at once")
-    return _write(parsed, ctx, risk=Risk.DESTRUCTIVE, namespaced=False, need_target=False)
+    return _write(parsed, ctx, risk=Risk.DESTRUCTIVE, namespaced=False, need_target=False, res=_NO_RESOURCES)
 
 
 def _taint(parsed: Parsed, ctx: PolicyContext) -> Action:
     if parsed.enabled("all") or parsed.has("selector"):
         raise Refusal("taint --all or with a selector changes many nodes at once; name the node")
-    return _write(parsed, ctx, namespaced=False)
+    action = _write(parsed, ctx, namespaced=False, res=_objects_only(parsed, spec="taint"))
+    # `key=value:NoExecute` (or `key:NoExecute`) evicts every pod without a toleration; `...:NoExecute-` removes it.
+    if any(w.rpartition(":")[2].strip().lower() == NO_EXECUTE for w in parsed.positionals[1:] if ":" in w):
+        action = action.destructive("a NoExecute taint evicts every pod on the node without a toleration, "
+                                    "a drain by another name")
+    return action
 
 
 def _node_write(parsed: Parsed, ctx: PolicyContext) -> Action:
-    return _write(parsed, ctx, namespaced=False, need_target=False)
+    """cordon / uncordon: one named node is a write; by selector it is a mass write."""
+    action = _write(parsed, ctx, namespaced=False, need_target=False, res=_NO_RESOURCES)
+    if parsed.has("selector"):
+        action = action.destructive("a label selector picks every matching node at once")
+    return action
 
 
 def _patch(parsed: Parsed, ctx: PolicyContext) -> Action:
+    bodies: list[tuple[str, str]] = [(value, "-p") for value in parsed.values("patch")]
     for path in parsed.values("patch-file"):
-        resolve_inside(path, ctx.workdir, "--patch-file")
-    return _write(parsed, ctx)
+        real = resolve_inside(path, ctx.workdir, "--patch-file")
+        try:
+            with open(real, "rb") as handle:
+                bodies.append((handle.read(MAX_SCAN_BYTES + 1).decode("utf-8", "replace"), path))
+        except OSError:
+            pass  # kubectl fails on it too; nothing gets patched
+    action = _write(parsed, ctx)
+    what = " ".join(parsed.positionals) or "the objects in -f"
+    for text, where in bodies:
+        for why in _patch_body_impacts(text, where, what):
+            action = action.destructive(why)
+    return action
+
+
+def _patch_body_impacts(text: str, where: str, what: str) -> list[str]:
+    """kubectl reads a patch as YAML (JSON is YAML); one it cannot read is refused by kubectl, but the
+    policy fails closed and asks a person all the same."""
+    if len(text) > MAX_SCAN_BYTES:
+        return [f"the patch {where} is too large for the policy to check"]
+    try:
+        documents = parse_documents(text.encode("utf-8", "replace"), f"patch {where}")
+    except Refusal as refusal:  # unreadable, duplicate keys, a YAML tag (read differently by kubectl)
+        return [f"the patch {where} is not YAML or JSON the policy can read ({refusal.reason})"]
+    return [why for body in documents for why in patch_impacts(body, what)]
 
 
 def _run(parsed: Parsed, ctx: PolicyContext) -> Action:
@@ -213,7 +307,7 @@ def _run(parsed: Parsed, ctx: PolicyContext) -> Action:
             raise Refusal(f"{why}; it is not allowed")
     if not parsed.positionals or not parsed.values("image"):
         raise Refusal("kubectl run needs a pod name and --image")
-    return _write(parsed, ctx, need_target=False)
+    return _write(parsed, ctx, need_target=False, res=_NO_RESOURCES)
 
 
 def _create_kind(kind: str) -> Handler:
@@ -228,17 +322,33 @@ def _create_kind(kind: str) -> Handler:
         for flag in ("cert", "key"):
             for value in parsed.values(flag):
                 resolve_inside(value, ctx.workdir, f"--{flag}")
+        where = f"kubectl create {kind}"
         if kind in ("rolebinding", "clusterrolebinding"):
             for role in parsed.values("clusterrole") + parsed.values("role"):
-                if role in _PRIVILEGED_ROLES or role.startswith("system:"):
-                    raise Refusal(f"binding to {role} grants administrator or system rights; it is never allowed")
+                rbac.check_binding(role, cluster_wide=kind == "clusterrolebinding",
+                                   subjects=parsed.values("user") + parsed.values("group"), where=where)
+        if kind in ("role", "clusterrole"):
+            if parsed.has("aggregation-rule"):
+                raise Refusal("--aggregation-rule takes in the rules of other roles chosen by label, which can "
+                              "include cluster-admin's; it is never allowed")
+            # `--resource=NAME[.GROUP]`: a wildcard with no group is the core group's resources.
+            groups = [r.partition(".")[2] for v in parsed.values("resource") for r in v.split(",")]
+            rbac.check_role_rules([(parsed.values("verb"), parsed.values("resource"), groups or None)], where)
         if not parsed.positionals:
             raise Refusal(f"kubectl create {kind} needs a name")
         res = Resources(frozenset({"secrets"} if kind.startswith("secret") else {kind}), (), ())
         check_output(parsed, res, parsed.command.name)
         _no_raw(parsed)
         cluster_scoped = kind in ("namespace", "clusterrole", "clusterrolebinding", "priorityclass")
-        return _action(parsed, ctx, Risk.WRITE, namespaced=not cluster_scoped)
+        action = _action(parsed, ctx, Risk.WRITE, namespaced=not cluster_scoped)
+        if kind == "quota" and any(zero_quantity(limit.partition("=")[2])
+                                   for value in parsed.values("hard") for limit in value.split(",")):
+            action = action.destructive("a zero hard limit refuses every new object of that kind in the "
+                                        "namespace (pods=0 stops every rollout and restart)")
+        if kind == "priorityclass" and parsed.enabled("global-default"):
+            action = action.destructive("a global default priority applies to every new pod in the cluster, "
+                                        "which can then preempt running ones")
+        return action
     return handler
 
 
@@ -251,10 +361,10 @@ HANDLERS: dict[str, Handler] = {
     "scale": _scale,
     "rollout restart": _rollout_restart,
     **{f"rollout {v}": _write for v in ("undo", "pause", "resume")},
-    "set image": _write,
+    "set image": _set_image,
     "set resources": _write,
-    "label": _write,
-    "annotate": _write,
+    "label": _labels,
+    "annotate": _labels,
     "patch": _patch,
     "autoscale": _write,
     "expose": _write,
@@ -284,7 +394,7 @@ def kubectl_action(args: Sequence[str], ctx: PolicyContext) -> Action:
     verb = parsed.command.name
     if parsed.command.denied is not None:
         raise Refusal(parsed.command.denied, verb=verb)
-    check_global_flags(parsed)
+    check_global_flags(parsed, ctx)
     if (parsed.command.children and verb not in HANDLERS) or not verb:
         if parsed.positionals:
             where = f"kubectl {verb} {parsed.positionals[0]}" if verb else f"kubectl {parsed.positionals[0]}"

@@ -4,11 +4,21 @@ kubectl decodes a stream that starts with `{` as concatenated JSON objects and a
 documents, and unpacks every object that has `items` (a List). The policy parses the same way, JSON
 and flow-style YAML included, rather than matching lines of text. A manifest it cannot parse is refused
 (fail closed): a namespace the policy cannot see may be a protected one. Duplicate keys are refused too,
-because PyYAML and kubectl's decoders need not pick the same one.
+because PyYAML and kubectl's decoders need not pick the same one. So is any explicit YAML tag (`!!binary`,
+`!!str`, `!custom`, `%TAG` shorthands): PyYAML turns `kind: !!binary TmFtZXNwYWNl` into bytes the scan
+would skip, while kubectl reads the text "Namespace"; a tag means whatever each decoder makes of it, so
+none is accepted. After parsing, every value must be a type both sides read alike (mappings, lists,
+strings, numbers, booleans, null, implicit timestamps); anything else is refused too. Anchors, aliases
+and merge keys are accepted: PyYAML and kubectl's go-yaml resolve them the same way, and the scan reads
+the resolved values.
+
+Beyond namespaces, the scan refuses administrator-like RBAC (rbac.py) and reports outage patterns
+(impact.py: zero replicas, NoExecute taints, zero quotas) that make the write destructive.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import os
@@ -17,12 +27,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aiops_chat.policy import rbac
+from aiops_chat.policy.impact import object_impacts
 from aiops_chat.policy.refusal import Refusal
 
 MAX_SCAN_BYTES = 4 * 1024 * 1024
 _MAX_OBJECTS = 100_000  # YAML aliases can make a small file hold a huge (or cyclic) tree of List items
+_MAX_NODES = 1_000_000  # every value, for the type check: shared (aliased) subtrees count each time they appear
 _CLUSTER_ADMIN_TEXT = re.compile(rb"(?<![A-Za-z0-9-])cluster-admin(?![A-Za-z0-9-])")
-_PRIVILEGED_ROLES = frozenset({"cluster-admin"})
 # Files kubectl reads when it walks a directory (cli-runtime's FileExtensions, compared case-sensitively);
 # a file named explicitly is read whatever its name.
 _KUBECTL_EXTENSIONS = (".json", ".yaml", ".yml")
@@ -57,9 +69,15 @@ class ManifestFacts:
 
     namespaces: frozenset[str] = frozenset()
     kinds: frozenset[str] = frozenset()  # lower-cased, as written in `kind:`
+    impacts: tuple[str, ...] = ()        # why writing these objects is an outage (impact.py)
 
     def __or__(self, other: ManifestFacts) -> ManifestFacts:
-        return ManifestFacts(self.namespaces | other.namespaces, self.kinds | other.kinds)
+        return ManifestFacts(self.namespaces | other.namespaces, self.kinds | other.kinds,
+                             tuple(dict.fromkeys(self.impacts + other.impacts)))
+
+    def impact_reason(self, where: str) -> str:
+        return f"the manifest {where}: {self.impacts[0]}" + (f" (and {len(self.impacts) - 1} more)"
+                                                              if len(self.impacts) > 1 else "")
 
     def protected_in(self, protected: frozenset[str]) -> str | None:
         hit = sorted(self.namespaces & protected)
@@ -99,10 +117,57 @@ def _documents(data: bytes, where: str) -> list[Any]:
                 return _json_stream(data.decode("utf-8"))
             except ValueError:  # UnicodeDecodeError is a ValueError too
                 pass
+        _refuse_tags(data, where)
         return list(yaml.load_all(data, Loader=_strict_loader()))
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         raise Refusal(f"cannot read manifest {where} to check its namespaces: it is not valid YAML or JSON "
                       f"({_first_line(exc)})") from None
+
+
+def parse_documents(data: bytes, where: str) -> list[Any]:
+    """The documents as kubectl would read them, refused when tagged, duplicated or of an odd type."""
+    documents = _documents(data, where)
+    _check_types(documents, where)
+    return documents
+
+
+def _refuse_tags(data: bytes, where: str) -> None:
+    """Any explicit tag on a node, whatever it says: each decoder gives tags its own meaning."""
+    import yaml
+
+    for event in yaml.parse(data, Loader=_strict_loader()):
+        tag = getattr(event, "tag", None) if isinstance(event, yaml.NodeEvent) else None
+        if tag is not None:
+            raise Refusal(f"the manifest {where} uses the YAML tag {tag}; kubectl and the policy may read a "
+                          "tagged value differently, so tags are not allowed (write the value plainly)")
+
+
+_PLAIN_TYPES = (str, int, float, bool, type(None), datetime.date)  # datetime.datetime is a date too
+
+
+def _check_types(documents: list[Any], where: str) -> None:
+    """Only values both decoders read alike; no recursion (aliases can nest deeply), with a cap."""
+    stack: list[Any] = list(documents)
+    seen = 0
+    while stack:
+        item = stack.pop()
+        seen += 1
+        if seen > _MAX_NODES:
+            raise Refusal(f"the manifest {where} holds more than {_MAX_NODES} values, too many to check")
+        if isinstance(item, Mapping):
+            for key in item:
+                if not isinstance(key, _PLAIN_TYPES):
+                    raise _odd_type(key, where)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif not isinstance(item, _PLAIN_TYPES):
+            raise _odd_type(item, where)
+
+
+def _odd_type(value: object, where: str) -> Refusal:
+    return Refusal(f"the manifest {where} holds a {type(value).__name__} value, which the policy does not "
+                   "read the way kubectl does; it is refused")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -138,32 +203,62 @@ def _objects(documents: list[Any], where: str) -> Iterable[Mapping[Any, Any]]:
 
 
 def read_manifest(data: bytes, where: str = "stdin") -> ManifestFacts:
-    """The facts of one manifest; refused when unreadable or when it binds (or mentions) cluster-admin."""
+    """The facts of one manifest; refused when unreadable, tagged, or granting administrator-like RBAC."""
     if len(data) > MAX_SCAN_BYTES:
         raise Refusal(f"the manifest {where} is too large for the policy to check its namespaces")
     if _CLUSTER_ADMIN_TEXT.search(data):
         raise _cluster_admin(where)
+    documents = parse_documents(data, where)
     namespaces: set[str] = set()
     kinds: set[str] = set()
-    for obj in _objects(_documents(data, where), where):
+    impacts: list[str] = []
+    for obj in _objects(documents, where):
         kind = {k.lower() for k in _strings(_fields(obj, "kind"))}
         kinds |= kind
+        names: set[str] = set()
         for metadata in _fields(obj, "metadata"):
             if not isinstance(metadata, Mapping):
                 continue
             namespaces |= _strings(_fields(metadata, "namespace"))
+            names |= _strings(_fields(metadata, "name"))
             if "namespace" in kind:  # the Namespace object itself: relabelling it can lift pod security
                 namespaces |= _strings(_fields(metadata, "name"))
-        for role_ref in _fields(obj, "roleref"):
-            # Escapes (`"cluster\u002dadmin"`) hide the name from the text search; the parsed value shows it.
-            if isinstance(role_ref, Mapping) and {n.lower() for n in _strings(_fields(role_ref, "name"))} \
-                    & _PRIVILEGED_ROLES:
-                raise _cluster_admin(where)
-    return ManifestFacts(frozenset(namespaces), frozenset(kinds))
+        label = f"{'/'.join(sorted(kind)) or 'object'} {'/'.join(sorted(names))}".strip()
+        _check_rbac(obj, kind, f"the manifest {where} ({label})")
+        impacts += object_impacts(obj, label)
+    return ManifestFacts(frozenset(namespaces), frozenset(kinds), tuple(dict.fromkeys(impacts)))
+
+
+def _check_rbac(obj: Mapping[Any, Any], kind: set[str], where: str) -> None:
+    """Roles judged by their rules, bindings by their role and subjects (in any object: kind may be hidden)."""
+    if _fields(obj, "aggregationrule"):
+        raise Refusal(f"{where} aggregates rules from other roles chosen by label, which can take in "
+                      "cluster-admin's; it is never allowed")
+    for rules in _fields(obj, "rules"):
+        if isinstance(rules, list):
+            rbac.check_role_rules([(_str_list(r, "verbs"), _str_list(r, "resources"),
+                                    # null in a string list decodes to "" (the core group) on the server
+                                    ["" if g is None else str(g) for g in _list(r, "apigroups")]
+                                    if _fields(r, "apigroups") else None)
+                                   for r in rules if isinstance(r, Mapping)], where)
+    subjects = [n for s in _list(obj, "subjects") if isinstance(s, Mapping) for n in _strings(_fields(s, "name"))]
+    for role_ref in _fields(obj, "roleref"):
+        # Escapes (`"cluster\u002dadmin"`) hide the name from the text search; the parsed value shows it.
+        if isinstance(role_ref, Mapping):
+            for role in _strings(_fields(role_ref, "name")):
+                rbac.check_binding(role, cluster_wide="clusterrolebinding" in kind, subjects=subjects, where=where)
 
 
 def _cluster_admin(where: str) -> Refusal:
     return Refusal(f"the manifest {where} refers to cluster-admin; bindings to cluster-admin are never allowed")
+
+
+def _list(obj: Mapping[Any, Any], name: str) -> list[Any]:
+    return [item for value in _fields(obj, name) if isinstance(value, list) for item in value]
+
+
+def _str_list(obj: Mapping[Any, Any], name: str) -> list[str]:
+    return [str(v) for v in _list(obj, name) if isinstance(v, str)]
 
 
 def refuse_kinds(facts: ManifestFacts, refused: RefusedKinds, where: str) -> None:

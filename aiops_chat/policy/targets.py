@@ -9,6 +9,7 @@ from aiops_chat.policy.grammar import parse
 from aiops_chat.policy.refusal import Refusal
 
 _NODE_VERBS = frozenset({"drain", "cordon", "uncordon"})  # their first word is a node, not a kind
+_SPEC_VERBS = frozenset({"label", "annotate", "taint", "set"})  # `key=value` / `container=image` after the objects
 _TREES = {"kubectl": (kubectl_tree.ROOT, kubectl_tree.GLOBAL_FLAGS), "helm": (helm_tree.ROOT, helm_tree.GLOBAL_FLAGS)}
 
 
@@ -46,4 +47,9 @@ def named_objects(argv: Sequence[str]) -> tuple[str, list[str]]:
     words = list(parsed.positionals)
     if argv[0] == "kubectl" and words and "/" not in words[0] and parsed.path[0] not in _NODE_VERBS:
         words = words[1:]  # `delete pod x y`: the first word is the kind
+    if argv[0] == "helm" and parsed.path[:1] in (("install",), ("upgrade",)) and not parsed.enabled("generate-name"):
+        words = words[:1]  # `install web ./chart`: the release is what a person names, not the chart path
+    if argv[0] == "kubectl" and parsed.path[0] in _SPEC_VERBS:
+        # `label pods --all app=x`, `taint nodes n1 k=v:NoExecute`: the specs are not objects to name.
+        words = [w for w in words if "=" not in w and ":" not in w and not w.endswith("-")]
     return " ".join(parsed.path), [w.split("/", 1)[1] if "/" in w else w for w in words if w.strip("/")]

@@ -26,15 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiops_chat.errors import AiopsError
+from aiops_chat.errors import UsageError
 
 FORMAT = 1
 KEY_BYTES = 32
 _ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 
 
-class SessionError(AiopsError):
-    """A saved session cannot be used: unknown, unreadable, or changed outside aiops. The file is at fault."""
+class SessionError(UsageError):
+    """A saved session the user named cannot be used: unknown, unreadable, or changed outside aiops. The
+    file (or the id given) is at fault; nothing ran, so it exits as a usage error."""
 
     title = "session"
 

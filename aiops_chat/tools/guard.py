@@ -7,10 +7,44 @@ order to the model. The policy judges the command, not where the idea came from;
 the runner asks it before every command and tells it about every result.
 
 It is an allowlist: every result taints the session except a few reads whose output is known to hold no
-free text a workload wrote (tables of built-in kinds, metrics, API discovery, `auth can-i`). A list of
-what *does* carry such text can never be complete (`-o yaml` can hide as `-Aoyaml`, events have five
-spellings, a write can be given `-o yaml`, a webhook's warning rides on any write), so it is not kept.
-Commands are read with the policy's own cobra/pflag parser, the way kubectl and helm will read them.
+free text a workload, a tenant or a chart/CRD/image author wrote. A list of what *does* carry such text can
+never be complete (`-o yaml` can hide as `-Aoyaml`, events have five spellings, a write can be given
+`-o yaml`, a webhook's warning rides on any write), so it is not kept. Commands are read with the policy's
+own cobra/pflag parser, the way kubectl and helm will read them.
+
+What is trusted, decided per kind x output format from what the API server lets a writer put in each
+printed column (checked against a real kube-apiserver in tests/security/test_guard_cluster.py):
+
+- Tables (`get`, default and `-o name`) of built-in kinds whose every column is a name, a count, a
+  quantity, an enum, an address, a label selector or a controller-set state. Absent because a column is
+  free text someone other than the control plane chose: events (message), leases (holder identity),
+  secrets (`type`), Roles/ClusterRoles/RoleBindings/ClusterRoleBindings (their names, `roleRef` names and
+  subjects are path segments: "SYSTEM NOTICE TO THE AI ASSISTANT: ..." is a valid Role name and a valid
+  User subject), HPAs (REFERENCE prints `scaleTargetRef`'s kind/name, path segments), ControllerRevisions
+  (CONTROLLER prints an ownerReference's kind/name, unvalidated), IngressClasses (PARAMETERS: kind/name of
+  a chart author's choosing), CSIDrivers (token audiences), VolumeAttachments, CSRs (REQUESTOR is any
+  user name), PodDisruptionBudgets (a 1.20 API server accepts a sentence as a PDB's name),
+  PersistentVolumeClaims and PersistentVolumes (VOLUME prints a claim's `spec.volumeName`, CLAIM a volume's
+  `claimRef`: the API server validates neither, and tenants write claims, provisioners volumes), every
+  custom resource (its additionalPrinterColumns print whatever field its author chose, and the same plural
+  in another group is not the built-in) and `all` (a CRD may join the `all` category).
+- `-o wide` adds free text for some of those kinds: IMAGES (a container image is any string without outer
+  spaces) for kinds with a pod template; OS-IMAGE, KERNEL-VERSION and CONTAINER-RUNTIME for nodes (the
+  node's /etc/os-release and runtime report them). Those kinds' wide tables taint; `get pods -o wide`
+  (IP, node, nominated node, readiness-gate counts) does not. `get nodes` stays: its VERSION is what the
+  kubelet reports, and a node's kubelet is the control plane's agent, not a workload.
+- Names, label keys and label values (`--show-labels`, `-L`) stay trusted. They are bounded and carry no
+  spaces: DNS-1123 names (lowercase, <= 253 characters), label name parts and values <= 63 characters of
+  `[A-Za-z0-9-_.]`. That still lets a tenant spell a terse hint ("scale-web-to-0",
+  `note.ai=run-set-image`); we accept it because distrusting names would distrust every table, because
+  the system prompt tells the model tool output is data, and because the guard only decides whether an already allowed
+  write may skip a person (the auto tier's small scale/restart, or `--yes`, which a user gives knowing it
+  approves writes). A sentence, the form a convincing instruction needs, cannot be written there.
+- `top`: the metrics API is served by a workload (metrics-server, or anything registered as its
+  APIService), so its output is trusted only when every line has the shape kubectl prints (a known
+  header, then names and quantities); anything else, and any message on stderr, taints.
+- stderr: any output on stderr taints (server warnings, webhook and aggregated-API errors, `-v` traces
+  with response bodies), except kubectl's own "No resources found" and a NotFound for a plain name.
 """
 
 from __future__ import annotations
@@ -31,12 +65,12 @@ ANY = frozenset({"*"})
 # `get --raw`/`-f`/`-k`/`--template`/`--subresource`, `helm list` without -q (a chart's appVersion is
 # free text its author wrote).
 _KUBECTL_TRUSTED: Mapping[str, frozenset[str]] = {
-    # Label values are as constrained as names (63 characters, no spaces), so -L and --show-labels stay.
+    # Label keys and values are as constrained as names (no spaces), so -L and --show-labels stay.
     "get": frozenset({"all-namespaces", "chunk-size", "field-selector", "ignore-not-found", "label-columns",
                       "no-headers", "output", "output-watch-events", "selector", "server-print", "show-kind",
                       "show-labels", "sort-by", "watch", "watch-only"}),
     "top pod": ANY, "top node": ANY,
-    "api-resources": ANY, "api-versions": ANY, "version": ANY, "auth can-i": ANY, "auth whoami": frozenset({"output"}),
+    "api-versions": ANY, "version": ANY, "auth can-i": ANY, "auth whoami": frozenset({"output"}),
     "explain": ANY, "cluster-info": ANY,
 }
 _HELM_TRUSTED: Mapping[str, frozenset[str]] = {"version": frozenset({"short"}), "env": ANY, "repo list": ANY,
@@ -45,55 +79,59 @@ _MINIKUBE_TRUSTED: Mapping[str, frozenset[str]] = {"status": ANY, "ip": ANY, "ve
 # -o values that print no object fields beyond a table's columns or names (explain's are its own formats).
 _PLAIN_OUTPUTS = frozenset({"", "wide", "name"})
 _EXPLAIN_OUTPUTS = frozenset({"", "plaintext", "plaintext-openapiv2"})
-# `top` reads the metrics API, which a workload (metrics-server) serves: any message it sends is its text.
+# `top` reads the metrics API, which a workload (metrics-server) serves: its output is checked for shape.
+# (`api-resources` is absent for the same reason: an aggregated API's discovery document is its server's text.)
 _WORKLOAD_SERVED = frozenset({"top pod", "top node"})
 
 # Built-in resources whose table columns hold names, counts, states and addresses, never free text, each
 # with its API group: a custom resource of the same name in another group could print any field in its
-# columns, so `pods.evil.example.com` is not `pods`. Absent: events (message), leases (holder identity),
-# secrets (`type` is any string the creator chose).
+# columns, so `pods.evil.example.com` is not `pods`. What is absent, and why, is in the module docstring.
 _BUILTIN: dict[str, tuple[str, str]] = {}
 for _group, _table in {
     "": "pods:pod,po services:service,svc endpoints:endpoint,ep configmaps:configmap,cm "
-        "namespaces:namespace,ns nodes:node,no persistentvolumes:persistentvolume,pv "
-        "persistentvolumeclaims:persistentvolumeclaim,pvc serviceaccounts:serviceaccount,sa "
+        "namespaces:namespace,ns nodes:node,no serviceaccounts:serviceaccount,sa "
         "resourcequotas:resourcequota,quota limitranges:limitrange,limits "
         "replicationcontrollers:replicationcontroller,rc",
     "apps": "deployments:deployment,deploy replicasets:replicaset,rs statefulsets:statefulset,sts "
-            "daemonsets:daemonset,ds controllerrevisions:controllerrevision",
+            "daemonsets:daemonset,ds",
     "batch": "jobs:job cronjobs:cronjob,cj",
-    "autoscaling": "horizontalpodautoscalers:horizontalpodautoscaler,hpa",
-    "networking.k8s.io": "ingresses:ingress,ing ingressclasses:ingressclass networkpolicies:networkpolicy,netpol",
+    "networking.k8s.io": "ingresses:ingress,ing networkpolicies:networkpolicy,netpol",
     "discovery.k8s.io": "endpointslices:endpointslice",
-    "policy": "poddisruptionbudgets:poddisruptionbudget,pdb",
-    "rbac.authorization.k8s.io": "roles:role rolebindings:rolebinding clusterroles:clusterrole "
-                                 "clusterrolebindings:clusterrolebinding",
-    "storage.k8s.io": "storageclasses:storageclass,sc csidrivers:csidriver csinodes:csinode "
-                      "volumeattachments:volumeattachment",
+    "storage.k8s.io": "storageclasses:storageclass,sc csinodes:csinode",
     "scheduling.k8s.io": "priorityclasses:priorityclass,pc",
     "node.k8s.io": "runtimeclasses:runtimeclass",
     "apiextensions.k8s.io": "customresourcedefinitions:customresourcedefinition,crd,crds",
     "apiregistration.k8s.io": "apiservices:apiservice",
     "admissionregistration.k8s.io": "mutatingwebhookconfigurations:mutatingwebhookconfiguration "
                                     "validatingwebhookconfigurations:validatingwebhookconfiguration",
-    "certificates.k8s.io": "certificatesigningrequests:certificatesigningrequest,csr",
 }.items():
     for _entry in _table.split():
         _plural, _, _aliases = _entry.partition(":")
         for _word in (_plural, *_aliases.split(",")):
             _BUILTIN[_word] = (_plural, _group)
-# -o wide adds the IMAGES column for kinds with a pod template: an image is any string without outer spaces.
-_IMAGES_WHEN_WIDE = frozenset({"deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs",
-                               "replicationcontrollers", "all"})
+# -o wide adds free text for these: IMAGES (any string without outer spaces) for kinds with a pod template;
+# OS-IMAGE, KERNEL-VERSION, CONTAINER-RUNTIME for nodes.
+_FREE_TEXT_WHEN_WIDE = frozenset({"deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs",
+                                  "replicationcontrollers", "nodes"})
 _AUTO_WRITES = frozenset({"scale", "rollout restart"})
 _VERSION = re.compile(r"^v\d+((alpha|beta)\d+)?$")
+# kubectl's own words on stderr; the name is one the caller typed (a read is not admitted by webhooks).
+_OWN_STDERR = re.compile(r'No resources found( in [a-z0-9-]+ namespace)?\.|'
+                         r'Error from server \(NotFound\): [a-z0-9.]+ "[a-z0-9.-]+" not found')
+# `kubectl top` lines: a known header, then names (DNS-1123), quantities and percentages.
+_TOP_HEADER = frozenset({"NAMESPACE", "NAME", "POD", "CPU(cores)", "MEMORY(bytes)", "CPU%", "MEMORY%",
+                         "CPU(%)", "MEMORY(%)", "SWAP(bytes)", "SWAP%", "SWAP(%)"})
+_TOP_CELL = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?|\d+(\.\d+)?(n|u|m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E)?%?|"
+                       r"<unknown>")
 
 
-def trusted_output(argv: Sequence[str], verdict: Verdict | None = None, *, stderr: str = "") -> bool:
+def trusted_output(argv: Sequence[str], verdict: Verdict | None = None, *, stderr: str = "",
+                   stdout: str | None = None) -> bool:
     """Whether this command's output is known to hold no text a workload (or its author) wrote.
 
     ``verdict``: the policy's, when the caller has it; only a read can qualify (a write's output, and the
-    warnings admission webhooks attach to it, are the webhook's or the object's text).
+    warnings admission webhooks attach to it, are the webhook's or the object's text). ``stdout``: what
+    the command printed, for reads served by a workload (`top`), whose output is trusted only by its shape.
     """
     from aiops_chat.policy import Risk
 
@@ -105,7 +143,7 @@ def trusted_output(argv: Sequence[str], verdict: Verdict | None = None, *, stder
         # The auto tier's own writes print only "deployment.apps/web scaled": trusting them keeps a second
         # scale from asking a person, while any -o output or server warning still taints.
         return (binary == "kubectl" and parsed.command.name in _AUTO_WRITES and verdict.risk is Risk.WRITE
-                and not parsed.values("output") and not parsed.has("template") and "warning" not in stderr.lower())
+                and not parsed.values("output") and not parsed.has("template") and not stderr.strip())
     verb = parsed.command.name
     if verdict is not None and verdict.verb and verdict.verb != verb:
         return False  # the policy read another command than we do: trust neither reading
@@ -113,8 +151,8 @@ def trusted_output(argv: Sequence[str], verdict: Verdict | None = None, *, stder
     allowed = table.get(verb)
     if allowed is None or not _flags_allowed(parsed, allowed):
         return False
-    if "warning" in stderr.lower() or (verb in _WORKLOAD_SERVED and stderr.strip()):
-        return False  # server-sent warnings and errors from an aggregated API are someone else's words
+    if not _own_stderr(stderr) or (verb in _WORKLOAD_SERVED and stderr.strip()):
+        return False  # server-sent warnings, webhook and aggregated-API errors are someone else's words
     if binary == "helm" and verb == "list":
         return parsed.enabled("short")
     if binary != "kubectl":
@@ -127,12 +165,30 @@ def trusted_output(argv: Sequence[str], verdict: Verdict | None = None, *, stder
         return False
     if verb == "get":
         kinds = _kinds(parsed.positionals)
-        return kinds is not None and not ("wide" in outputs and kinds & _IMAGES_WHEN_WIDE)
+        return kinds is not None and not ("wide" in outputs and kinds & _FREE_TEXT_WHEN_WIDE)
+    if verb in _WORKLOAD_SERVED:
+        return stdout is not None and _top_shaped(stdout)
     return True
 
 
-def reads_workload_text(argv: Sequence[str], verdict: Verdict | None = None, *, stderr: str = "") -> bool:
-    return not trusted_output(argv, verdict, stderr=stderr)
+def _own_stderr(stderr: str) -> bool:
+    """Whether stderr holds only kubectl's own words (or nothing)."""
+    return all(_OWN_STDERR.fullmatch(line.strip()) for line in stderr.splitlines() if line.strip())
+
+
+def _top_shaped(stdout: str) -> bool:
+    lines = [line.split() for line in stdout.splitlines() if line.strip()]
+    if not lines:
+        return True
+    header, rows = lines[0], lines[1:]
+    if not set(header) <= _TOP_HEADER:
+        return False
+    return all(len(row) == len(header) and all(_TOP_CELL.fullmatch(cell) for cell in row) for row in rows)
+
+
+def reads_workload_text(argv: Sequence[str], verdict: Verdict | None = None, *, stderr: str = "",
+                        stdout: str | None = None) -> bool:
+    return not trusted_output(argv, verdict, stderr=stderr, stdout=stdout)
 
 
 def _parse(binary: str, args: list[str]) -> Parsed | None:
@@ -173,7 +229,7 @@ def _kinds(positionals: Sequence[str]) -> frozenset[str] | None:
         words = [p.partition("/")[0] for p in positionals]
     else:
         words = positionals[0].split(",")
-    plurals = {"all" if w.lower() == "all" else _builtin(w) for w in words}
+    plurals = {_builtin(w) for w in words}  # `all` is a category a custom resource can join
     return None if None in plurals else frozenset(p for p in plurals if p is not None)
 
 
@@ -210,11 +266,11 @@ class InjectionGuard:
         return self.tainted_by is not None
 
     def observe(self, argv: Sequence[str], *, executed: bool, verdict: Verdict | None = None, stderr: str = "",
-                untrusted_text: bool = False) -> None:
+                stdout: str | None = None, untrusted_text: bool = False) -> None:
         """Called with every result the model (or a person's history the model will see) gets: anything
         but a trusted read taints. ``untrusted_text``: the caller knows better (a composite's summary)."""
-        if self.tainted_by is None and executed and (untrusted_text
-                                                     or not trusted_output(argv, verdict, stderr=stderr)):
+        if self.tainted_by is None and executed and (
+                untrusted_text or not trusted_output(argv, verdict, stderr=stderr, stdout=stdout)):
             self.tainted_by = " ".join(argv)
 
     def needs_person(self, verdict: Verdict) -> bool:

@@ -1,4 +1,8 @@
-"""Wiring the real parts for `aiops chat`: the core's ChatSession, the audit log, findings, contexts."""
+"""Wiring the real parts for `aiops chat`: the core's ChatSession, the audit log, findings, contexts.
+
+The providers get the session (or where it points) from the app when they run; nothing here holds on to
+the session, which is built in a thread after the first paint and may fail (a malformed kubeconfig).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from aiops_chat.tui.providers import (
     live_findings,
     snapshot_findings,
 )
-from aiops_chat.tui.session_api import SessionLike, StatusLike
+from aiops_chat.tui.session_api import SessionLike
 
 
 def build_app(cfg: Config, *, context: str | None, namespace: str | None, offline: bool = False,
@@ -24,25 +28,19 @@ def build_app(cfg: Config, *, context: str | None, namespace: str | None, offlin
     from aiops_chat.agent.session import ChatSession
     from aiops_chat.audit import AuditLog
 
-    audit = AuditLog(cfg.audit_path) if cfg.audit.enabled else None
-    holder: list[ChatSession] = []
+    audit = AuditLog.for_config(cfg) if cfg.audit.enabled else None
 
     def make_session(approver: Approver) -> SessionLike:
-        session = ChatSession(cfg, context=context, namespace=namespace, source="tui", approver=approver,
-                              offline=offline, dry_run=dry_run, audit=audit, store=store, resume=resume)
-        holder.append(session)
-        return session
-
-    def status() -> StatusLike:
-        return holder[0].status
+        return ChatSession(cfg, context=context, namespace=namespace, source="tui", approver=approver,
+                           offline=offline, dry_run=dry_run, audit=audit, store=store, resume=resume)
 
     findings: FindingsProvider
     if demo:
         findings = demo_findings
     elif snapshot is not None:
         path = snapshot
-        findings = lambda: snapshot_findings(path)  # noqa: E731
+        findings = lambda _where: snapshot_findings(path)  # noqa: E731
     else:
-        findings = live_findings(cfg, status)
-    return create_app(make_session, findings=findings, contexts=context_choices(cfg, lambda: holder[0].status.context),
-                      user=cfg.runtime.user, export_dir=export_dir)
+        findings = live_findings(cfg)
+    return create_app(make_session, findings=findings, contexts=context_choices(cfg), user=cfg.runtime.user,
+                      export_dir=export_dir)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from aiops_chat.execution.result import unreachable_line
+from aiops_chat.exit_codes import FAILURE
 
 
 @pytest.mark.parametrize(("text", "found"), [
@@ -37,8 +38,8 @@ def test_offline_ask_against_an_unreachable_cluster(tmp_path: Path) -> None:
     env = {"HOME": str(tmp_path), "PATH": "/usr/local/bin:/usr/bin:/bin", "KUBECONFIG": str(kubeconfig)}
     proc = subprocess.run([sys.executable, "-m", "aiops_chat.cli.main", "ask", "--offline",
                            "show logs for taskflow-backend"], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+                          cwd=tmp_path, timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == FAILURE, proc.stderr  # nothing worked: a script must be able to tell
     assert "The cluster did not answer** (context lab)" in proc.stdout
     assert "127.0.0.1:9" in proc.stdout and "aiops analyze --demo" in proc.stdout
     assert "memcache.go" not in proc.stdout  # client-go's retry noise stays out of the answer

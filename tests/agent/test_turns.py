@@ -121,7 +121,11 @@ def test_repeated_500s_fall_back_to_the_offline_planner(fake_kubectl: FakeKubect
     with serve(model):
         turn = session.ask("scale taskflow-backend to 3 replicas", on_event=events.append)
     assert len(model.requests) == 4
-    notice = next(e for e in events if isinstance(e, Notice))
+    notices = [e.text for e in events if isinstance(e, Notice)]
+    # Each retry is announced first (issue 13 item 6), then the fallback.
+    assert [n.split(" in ")[0] for n in notices[:3]] == [
+        f"HTTP 500 from http://llm.test/v1: boom; try {n} of 4" for n in (2, 3, 4)]
+    notice = next(e for e in events if isinstance(e, Notice) and "falling back" in e.text)
     assert notice.text.startswith("LLM unreachable after 4 tries: HTTP 500")
     assert notice.text.endswith("falling back to the offline planner")
     assert turn.mode == "offline"

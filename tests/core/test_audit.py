@@ -136,12 +136,21 @@ def test_two_torn_lines_in_one_second_keep_both_fragments(tmp_path: Path) -> Non
 
 
 def test_an_append_cut_before_its_head_write_is_not_called_tampering(tmp_path: Path) -> None:
+    # Changed for issue 9 item 8: the crash is now a real one, between the line's fsync and the head's
+    # final write (the old test restored the previous head by hand, the state an attacker who edits the
+    # last entry and rolls the head back one entry also leaves, which verify must not accept).
     log = _log_with(tmp_path, 3)
-    head = log.head_path.read_text()
-    log.record({"event": "decision"})
-    log.head_path.write_text(head)  # the state a crash between the line's fsync and the head write leaves
+    code = (
+        "import os; from aiops_chat.audit import AuditLog;"
+        "AuditLog._commit = lambda self, written: os._exit(9);"
+        f"AuditLog({str(log.path)!r}).record({{'event': 'decision'}})"
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 9
     report = log.verify()
     assert report.ok and report.entries == 4 and "one entry behind" in report.problems[0]
+    log.record({"event": "decision"})  # and the next append goes on without a gap
+    after = log.verify()
+    assert after.ok and after.entries == 5 and not after.problems
     lines = _lines(log)
     log.path.write_bytes(b"".join(lines[:2]))  # but a log shorter than its head is still caught
     assert not log.verify().ok

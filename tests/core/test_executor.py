@@ -356,3 +356,11 @@ def test_the_executor_computes_the_preview_an_approver_shows(fake_bin: Path) -> 
     assert person.shown == [(("kubectl", "set", "image", "deploy/web", "web=nginx:2"), "ran")]
     requests = [e["request"] for e in AuditLog(fake_bin / "audit.jsonl").read()]
     assert requests[:2] == ["approval preview", "approval preview"]  # the preview's own decision and run
+
+
+def test_secret_values_in_argv_are_masked_in_the_audit_log(fake_bin: Path) -> None:
+    argv = ["kubectl", "create", "secret", "generic", "db", "--from-literal=password=Hunter2Secret",
+            "--dry-run=client", "-o", "yaml"]
+    _executor(fake_bin).run(argv, approved_by="user:t")
+    raw = (fake_bin / "audit.jsonl").read_text()
+    assert "Hunter2Secret" not in raw and "--from-literal=password=[REDACTED]" in raw

@@ -85,3 +85,78 @@ def test_extra_patterns_from_config() -> None:
 def test_json_stays_json() -> None:
     out = redact(SECRET_CASES["secret json list"])
     assert json.loads(out)["items"][0]["data"]["k"] == MASK
+
+
+# --- structure-aware documents ------------------------------------------------------------------------
+
+SECRET_YAML = """\
+apiVersion: v1
+data:
+  password: aHVudGVyMg==   # base64
+  tls.key: |
+    LS0tLS1CRUdJTi1LRVk=
+kind: Secret
+metadata:
+  annotations:
+    note: "keep me"
+  name: db
+  resourceVersion: "48213"
+type: Opaque
+"""
+
+
+def test_yaml_document_is_masked_in_place() -> None:
+    out = redact(SECRET_YAML)
+    assert "aHVudGVyMg==" not in out and "LS0tLS1CRUdJTi1LRVk=" not in out
+    # Every line but the masked values is byte-for-byte what kubectl printed (comments and quotes too).
+    kept = [line for line in SECRET_YAML.splitlines() if "aHVudGVyMg" not in line and "LS0tLS1" not in line
+            and "tls.key" not in line]
+    assert all(line in out.splitlines() for line in kept)
+    assert "  password: [REDACTED]   # base64" in out
+
+
+def test_json_without_secrets_keeps_its_exact_text() -> None:
+    text = '{"kind":"Pod",  "metadata": {"name": "web", "uid": "6a1b2c3d"}, "spec": {}}\n'
+    assert redact(text) == text
+
+
+def test_a_braced_line_that_is_not_json_does_not_crash() -> None:
+    # It used to recurse without end (RecursionError) between the JSON and the YAML-line passes.
+    text = "starting\n{not: json, password: hunter2}\n"
+    out = redact(text)
+    assert "hunter2" not in out and out.startswith("starting\n{not: json, password: ")
+
+
+@pytest.mark.parametrize("text", ["[" * 50_000 + "]" * 50_000, '{"a":' * 30_000 + "1" + "}" * 30_000,
+                                  "a: " + "[" * 30_000 + "]" * 30_000],
+                         ids=["json list", "json object", "yaml flow"])
+def test_nesting_deeper_than_the_parsers_go_falls_back_to_the_line_rules(text: str) -> None:
+    assert redact(text + "\npassword=hunter2").endswith(f"password={MASK}")
+
+
+def test_yaml_aliases_are_walked_once() -> None:
+    # A billion-laughs document: 9 levels of 9 references each. Expanded, 9**9 leaves; walked by node, 81.
+    lines = ["a0: &a0 {password: hunter2}"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    out = redact("\n".join(lines) + "\n")
+    assert "hunter2" not in out and out.count("*a8") == 9
+
+
+def test_a_document_too_big_to_parse_still_gets_the_line_rules() -> None:
+    from aiops_chat.redaction.documents import MAX_DOCUMENT_CHARS
+
+    filler = "".join(f"  k{i}: v{i}\n" for i in range(MAX_DOCUMENT_CHARS // 12))
+    text = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: big\ndata:\n  password: aHVudGVyMg==\n{filler}"
+    assert len(text) > MAX_DOCUMENT_CHARS
+    assert "aHVudGVyMg==" not in redact(text)
+
+
+def test_colour_codes_stay_where_they_were() -> None:
+    text = "\x1b[36muser\x1b[0m=bob \x1b[36mpassword\x1b[0m=\x1b[32mhunter2\x1b[0m done"
+    assert redact(text) == f"\x1b[36muser\x1b[0m=bob \x1b[36mpassword\x1b[0m=\x1b[32m{MASK}\x1b[0m done"
+
+
+def test_redacting_twice_changes_nothing() -> None:
+    for text in [*SECRET_CASES.values(), SECRET_YAML]:
+        once = redact(text)
+        assert redact(once) == once

@@ -131,18 +131,23 @@ def test_connection_refused_names_the_endpoint() -> None:
 
 def test_auth_error_is_not_retried() -> None:
     model = ScriptedModel(when_empty=Reply(status=401))
-    with serve(model), pytest.raises(LLMError, match=r"LLM request failed: HTTP 401.*api_key"):
+    with serve(model), pytest.raises(LLMError, match=r"LLM endpoint misconfigured: .* refused the API key "
+                                                     r"\(HTTP 401.*api_key") as info:
         client().chat([{"role": "user", "content": "q"}])
     assert len(model.requests) == 1
+    assert info.value.permanent
 
 
-def test_complete_text_is_one_plain_call() -> None:
+@pytest.mark.parametrize("stream", [True, False])
+def test_complete_text_is_one_call_without_tools(stream: bool) -> None:
+    # Streamed when [llm] stream is on (since the 30 s first-byte timeout, issue 13 item 6: a long
+    # explanation from a slow model would otherwise time out before its last byte).
     model = ScriptedModel(["Because the image tag does not exist."])
     with serve(model):
-        text = client().complete_text("You explain findings.", "ImagePullBackOff on web-0")
+        text = client(stream=stream).complete_text("You explain findings.", "ImagePullBackOff on web-0")
     assert text == "Because the image tag does not exist."
     body = model.requests[0]
-    assert not body.get("stream") and "tools" not in body
+    assert bool(body.get("stream")) is stream and "tools" not in body
     assert body["messages"] == [{"role": "system", "content": "You explain findings."},
                                 {"role": "user", "content": "ImagePullBackOff on web-0"}]
 

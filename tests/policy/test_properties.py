@@ -34,7 +34,8 @@ SAFE_COMMANDS: list[list[str]] = [
 # Global flags every command of the binary accepts, so any base command stays valid with them.
 SAFE_EXTRAS: dict[str, list[list[str]]] = {
     "kubectl": [["-n", "team-a"], ["--namespace=team-a"], ["--request-timeout=5s"], ["-v=2"], ["-nteam-a"]],
-    "helm": [["-n", "team-a"], ["--namespace=team-a"], ["--debug"], ["--qps=5"]],
+    # Not --debug: `helm upgrade --debug` prints the stored release values and is denied (issue 9 item 2).
+    "helm": [["-n", "team-a"], ["--namespace=team-a"], ["--burst-limit=50"], ["--qps=5"]],
     "minikube": [["-p", "dev"], ["--profile=dev"], ["--alsologtostderr"]],
 }
 ANY_TOKENS = sorted({t for groups in SAFE_EXTRAS.values() for g in groups for t in g})

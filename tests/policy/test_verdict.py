@@ -58,8 +58,12 @@ def test_a_bug_in_a_rule_fails_closed(make_ctx: MakeCtx, monkeypatch: pytest.Mon
     (["kubectl", "exec", "-it", "web", "--", "sh"],
      "kubectl exec opens a shell or runs commands in a container; it is never allowed"),
     (["kubectl", "-n", "kube-system", "delete", "pod", "x"], "writes in protected namespace kube-system are denied"),
+    # Since issue 13 item 12 the session's own context may be named; another one is refused with both named.
     (["kubectl", "get", "pods", "--context=prod"],
-     "--context would override the cluster, credentials or identity the session pins; it is never allowed"),
+     "--context prod would switch the cluster: this session's context is dev-cluster; start a session with the "
+     "context you want instead"),
+    (["kubectl", "get", "pods", "--kubeconfig=/x"],
+     "--kubeconfig would override the cluster, credentials or identity the session pins; it is never allowed"),
 ])
 def test_reasons_read_as_sentences(argv: list[str], reason: str, make_ctx: MakeCtx) -> None:
     assert evaluate(argv, make_ctx()).reason == reason

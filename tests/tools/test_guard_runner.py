@@ -46,9 +46,15 @@ def test_review_bypass_now_sends_the_next_write_to_a_person(fake_kubectl: FakeKu
     assert runner.guard is not None and runner.guard.tainted_by == "kubectl " + read
 
 
-@pytest.mark.parametrize("read", ["get deploy web", "get deploy -o name", "get pods -A -o wide", "top pods"])
-def test_after_a_trusted_read_the_auto_tier_is_unchanged(fake_kubectl: FakeKubectl, read: str) -> None:
-    fake_kubectl.respond(stdout="NAME   READY\nweb    1/1\n")
+TABLE = "NAME   READY\nweb    1/1\n"
+
+
+@pytest.mark.parametrize(("read", "stdout"), [
+    ("get deploy web", TABLE), ("get deploy -o name", TABLE), ("get pods -A -o wide", TABLE),
+    ("top pods", "NAME    CPU(cores)   MEMORY(bytes)\nweb-0   3m           12Mi\n"),  # top: by its shape
+])
+def test_after_a_trusted_read_the_auto_tier_is_unchanged(fake_kubectl: FakeKubectl, read: str, stdout: str) -> None:
+    fake_kubectl.respond(stdout=stdout)
     runner = unattended_auto_runner(fake_kubectl)
     assert runner.call("c1", "kubectl", json.dumps({"args": read.split()})).ok
     assert runner.call("c2", "kubectl", json.dumps({"args": ANNOTATE})).ok

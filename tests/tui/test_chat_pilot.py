@@ -109,11 +109,12 @@ async def test_approve_runs_the_write_and_audits_the_user(make_app: AppFactory, 
 
 
 async def test_deny_runs_nothing_and_tells_the_model(make_app: AppFactory, script: Script, cfg) -> None:
-    script.replies += [Reply(tool_calls=[kubectl_call("c1", "scale", "deployment/web", "--replicas=0")]),
+    # A plain write (pressing n at its y/N prompt): scaling to zero is destructive since issue 9 item 4.
+    script.replies += [Reply(tool_calls=[kubectl_call("c1", "scale", "deployment/web", "--replicas=1")]),
                        Reply(text="Understood, left as is.")]
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await send(pilot, "scale web to zero")
+        await send(pilot, "scale web to one")
         await _approval(pilot, app)
         await pilot.press("n")
         await wait_until(pilot, lambda: app.chat.cancel is None, "the turn to end")
@@ -121,7 +122,7 @@ async def test_deny_runs_nothing_and_tells_the_model(make_app: AppFactory, scrip
         assert card.result is not None and not card.result.executed
         assert answers(app)[-1] == "Understood, left as is."
     assert "not approved" in tool_messages(script)[-1] or "refused" in tool_messages(script)[-1]
-    entries = audited(cfg, "kubectl", "scale", "deployment/web", "--replicas=0")
+    entries = audited(cfg, "kubectl", "scale", "deployment/web", "--replicas=1")
     assert [(e["event"], e["approved"], e["approver"]) for e in entries] == [("decision", False, "user:alice")]
 
 

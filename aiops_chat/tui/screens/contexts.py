@@ -15,6 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from aiops_chat.safe_text import visible
+
 
 @dataclass(frozen=True)
 class ContextChoice:
@@ -58,7 +60,7 @@ class ContextPicker(ModalScreen[str | None]):
 def _label(choice: ContextChoice) -> Text:
     # rich Text, not markup: a context name may contain brackets.
     label = Text("● " if choice.current else "  ")
-    label.append(choice.name, style="bold")
+    label.append(visible(choice.name), style="bold")
     label.append(f"  {choice.tier}", style=TIER_STYLES.get(choice.tier, ""))
     label.append(f"  cluster {choice.cluster}" + (f", ns {choice.namespace}" if choice.namespace else ""), style="dim")
     return label

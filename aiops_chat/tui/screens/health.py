@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,6 +19,7 @@ from textual.widgets import DataTable, Footer, Label, LoadingIndicator
 
 from aiops_chat.analysis.findings import Finding, summarize
 from aiops_chat.errors import AiopsError
+from aiops_chat.safe_text import visible
 from aiops_chat.tui.widgets.health.evidence import EvidencePane
 from aiops_chat.tui.widgets.health.findings_table import FindingsTable
 
@@ -57,6 +59,10 @@ class HealthScreen(Screen[Finding | None]):
         except AiopsError as exc:
             self.app.call_from_thread(self._failed, f"{exc.title}: {exc}")
             return
+        except Exception as exc:
+            # Shown, as a turn shows it: a broken provider must not take the app down with it.
+            self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
+            return
         self.app.call_from_thread(self._loaded, findings)
 
     def _loaded(self, findings: list[Finding]) -> None:
@@ -76,7 +82,7 @@ class HealthScreen(Screen[Finding | None]):
 
     def _failed(self, message: str) -> None:
         self.query_one("#health-loading").display = False
-        self.query_one("#health-title", Label).update(f"{self.panel_title}: {message}")
+        self.query_one("#health-title", Label).update(Text(visible(f"{self.panel_title}: {message}")))
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
@@ -108,11 +114,31 @@ class HealthScreen(Screen[Finding | None]):
 
 
 def question_about(finding: Finding) -> str:
-    """The prompt the assistant gets for "ask about this finding": the facts, then the question."""
+    """The prompt the assistant gets for "ask about this finding": the question, then the finding's facts.
+
+    The question names the object as kubectl does (`deployment/web in namespace shop`), so without a model
+    the offline planner reads the right object in the right namespace, and it ends in "?": the planner never
+    plans a write from a question. The facts (the message and evidence quote event messages and log lines a
+    workload wrote) go as an attached, untrusted block: the planner never reads it, and once it is in the
+    conversation the injection guard makes any write the model proposes ask a person.
+    """
+    import re
+
+    from aiops_chat.agent.attachments import attach
+    from aiops_chat.agent.request_text import KINDS
+
+    kind = finding.kind.lower()
+    if kind in KINDS:
+        subject = f"{kind}/{finding.name}"
+    elif finding.kind == "HelmRelease":
+        subject = f"the helm release {finding.name}"
+    else:
+        subject = f"{finding.kind} {finding.name}"
     where = f" in namespace {finding.namespace}" if finding.namespace else ""
-    lines = [f"The health check reports {finding.severity} `{finding.reason}` for {finding.subject}{where}: "
-             f"{finding.message}"]
-    if finding.evidence:
-        lines.append("Evidence: " + "; ".join(finding.evidence[:5]))
-    lines.append("What is the root cause, and what should I do to fix it?")
-    return "\n".join(lines)
+    # Reasons are CamelCase words; one taken from an Event can be any text its creator chose.
+    reason = finding.reason if re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,62}", finding.reason) else "a problem"
+    question = (f"Why does {subject}{where} report {reason} ({finding.severity})? What is the root cause, "
+                "and what should I do to fix it?")
+    facts = [f"{finding.severity} {finding.reason} for {finding.kind}/{finding.name}{where}: {finding.message}"]
+    facts += [f"evidence: {line}" for line in finding.evidence[:5]]
+    return attach(question, "the health check's finding", "\n".join(facts))

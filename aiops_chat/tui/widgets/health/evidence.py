@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.widgets import Markdown
 
 from aiops_chat.analysis.findings import Finding
+from aiops_chat.safe_text import visible
 
 
 class EvidencePane(Markdown):
     def show(self, finding: Finding | None) -> None:
-        self.update(evidence_markdown(finding))
+        self.update(visible(evidence_markdown(finding)))
 
 
 def evidence_markdown(finding: Finding | None) -> str:

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from aiops_chat.analysis.findings import Finding, FindingGroup, group_findings
+from aiops_chat.safe_text import visible
 
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "dim"}
 
@@ -28,16 +29,16 @@ class FindingsTable(DataTable[Text]):
         for gi, group in enumerate(self.groups):
             sev = str(group.severity)
             count = len(group.findings)
-            title = Text(f"▸ {group.title}", style="bold")
+            title = Text(visible(f"▸ {group.title}"), style="bold")
             self.add_row(Text(sev.upper(), style=SEVERITY_STYLE.get(sev, "")), title,
-                         Text(", ".join(group.reasons())), Text(f"{count} finding{'s' if count != 1 else ''}",
+                         Text(visible(", ".join(group.reasons()))), Text(f"{count} finding{'s' if count != 1 else ''}",
                                                                  style="dim"), key=f"g{gi}")
             for fi, finding in enumerate(group.findings):
                 key = f"g{gi}f{fi}"
                 self._rows[key] = finding
                 fsev = str(finding.severity)
-                self.add_row(Text(f"  {fsev}", style=SEVERITY_STYLE.get(fsev, "")), Text(f"  {finding.subject}"),
-                             Text(finding.reason), Text(finding.message), key=key)
+                self.add_row(Text(f"  {fsev}", style=SEVERITY_STYLE.get(fsev, "")), Text(visible(f"  {finding.subject}")),
+                             Text(visible(finding.reason)), Text(visible(finding.message)), key=key)
 
     def finding_at_cursor(self) -> Finding | None:
         """The finding under the cursor; on a group row, the group's first (root) finding."""

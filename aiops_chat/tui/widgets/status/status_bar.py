@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
+from aiops_chat.safe_text import visible
 from aiops_chat.tui.session_api import StatusLike
 
 TIER_CLASSES = ("tier-read-only", "tier-confirm", "tier-auto")
@@ -25,8 +27,8 @@ class StatusBar(Horizontal):
 
     def show(self, status: StatusLike, *, busy: str = "") -> None:
         tier = str(getattr(status.tier, "value", status.tier))
-        self.query_one("#status-context", Label).update(f"⎈ {status.context or '(no context)'}")
-        self.query_one("#status-namespace", Label).update(f"ns: {status.namespace}")
+        self.query_one("#status-context", Label).update(Text(visible(f"⎈ {status.context or '(no context)'}")))
+        self.query_one("#status-namespace", Label).update(Text(visible(f"ns: {status.namespace}")))
         tier_label = self.query_one("#status-tier", Label)
         tier_label.update(tier)
         tier_label.set_classes(f"tier-{tier}")
@@ -35,7 +37,7 @@ class StatusBar(Horizontal):
             # The fallback chain answers: say which link of it, so no one mistakes it for a model.
             model.update("offline" if status.mode in ("", "offline", "llm") else f"offline · {status.mode}")
         else:
-            model.update(f"model: {status.model}")
+            model.update(Text(visible(f"model: {status.model}")))  # names from files: no markup, no escapes
         model.set_class(status.model is None, "offline")
         self.query_one("#status-tokens", Label).update(f"{status.tokens_used:,} tokens")
         self.query_one("#status-busy", Label).update(busy)
