@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from aiops_chat.analysis.analyzers.base import describe, kubectl, make
 from aiops_chat.analysis.findings import Finding, Severity
@@ -39,10 +40,16 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
                                [kubectl("get", "storageclass")])
         desired = spec.get("replicas", 1)
         ready = int(status.get("readyReplicas") or 0)
-        if isinstance(desired, int) and ready < desired:
+        if isinstance(desired, int) and ready < desired and _observed(status):
             yield make(NAME, sts, "StatefulSet", Severity.CRITICAL if ready == 0 else Severity.WARNING,
                        "PodsNotReady", f"Only {ready}/{desired} pods are ready; a StatefulSet starts pods in order, "
                        "so one stuck pod blocks the rest.",
                        [f"status: readyReplicas={ready}, replicas={desired}"],
                        [kubectl("rollout", "status", f"statefulset/{name}", "--timeout=10s", namespace=ns),
                         describe("StatefulSet", name, ns)])
+
+
+def _observed(status: Mapping[str, Any]) -> bool:
+    """Whether the controller reported on the object; an empty status is no evidence of unready pods."""
+    return any(status.get(k) is not None for k in ("observedGeneration", "replicas", "readyReplicas",
+                                                   "currentReplicas", "conditions"))
