@@ -6,7 +6,14 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from aiops_chat.analysis.analyzers.base import RESOURCE, describe, kubectl, make, reference_missing, unverified
+from aiops_chat.analysis.analyzers.base import (
+    RESOURCE,
+    describe,
+    kubectl,
+    make,
+    reference_missing,
+    unverified,
+)
 from aiops_chat.analysis.findings import Finding, Severity
 from aiops_chat.analysis.inventory import (
     Inventory,
@@ -114,7 +121,7 @@ def _conditions_findings(hpa: Obj, suggestions: list[str]) -> Iterator[Finding]:
     current = status.get("currentReplicas")
     desired = status.get("desiredReplicas", current)
     at_max = isinstance(max_r, int) and isinstance(current, int) and current >= max_r and (desired or 0) >= max_r
-    if limited.get("status") == "True" and limited.get("reason") == "TooManyReplicas" or at_max:
+    if (limited.get("status") == "True" and limited.get("reason") == "TooManyReplicas") or at_max:
         yield make(NAME, hpa, KIND, Severity.WARNING, "PinnedAtMax",
                    f"It runs at its maximum of {max_r} replicas and still wants more; load exceeds what it may "
                    "scale to.",

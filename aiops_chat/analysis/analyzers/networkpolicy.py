@@ -38,7 +38,12 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
         denied: list[str] | None = None
         for pol in policies:
             selector = spec_of(pol).get("podSelector") or {}
-            if selector and inv.has("Pod") and not inv.pods_matching(ns, selector):
+            if selector and not inv.has("Pod"):
+                yield make(NAME, pol, KIND, Severity.INFO, "UnverifiedSelector",
+                           f"Whether its pod selector {format_selector(selector)} matches any pod cannot be checked: "
+                           "the source holds no Pod objects.", [f"spec.podSelector: {format_selector(selector)}"],
+                           [kubectl("get", "pods", "-l", format_selector(selector), namespace=ns)])
+            elif selector and not inv.pods_matching(ns, selector):
                 yield _selects_nothing(pol, ns, selector)
             elif not selector and _ingress_type(pol) and not spec_of(pol).get("ingress"):
                 if denied is None:

@@ -23,8 +23,10 @@ NAME = "Pod"
 # Builds a pod finding with the pod's parent and the common suggestions already filled in.
 FindingFn = Callable[[Severity, str, str, list[str], list[str]], Finding]
 
-IMAGE_REASONS = frozenset({"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"})
-START_REASONS = frozenset({"RunContainerError", "CreateContainerError", "PreCreateHookError", "PostStartHookError"})
+IMAGE_REASONS = frozenset({"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull",
+                           "ImageInspectError"})
+START_REASONS = frozenset({"RunContainerError", "CreateContainerError", "PreCreateHookError", "PreStartHookError",
+                           "PostStartHookError"})
 # Events that explain a pod stuck in ContainerCreating.
 CREATING_EVENTS = frozenset({"FailedMount", "FailedAttachVolume", "FailedCreatePodSandBox", "FailedSync",
                              "NetworkNotReady", "FailedCreatePodContainer"})

@@ -10,6 +10,7 @@ from aiops_chat.analysis.findings import Finding, Severity
 from aiops_chat.analysis.inventory import (
     Inventory,
     Obj,
+    annotations_of,
     conditions_of,
     labels_of,
     name_of,
@@ -19,6 +20,8 @@ from aiops_chat.analysis.inventory import (
 from aiops_chat.analysis.selectors import format_selector
 
 NAME = "Service"
+# Controllers before coordination.k8s.io Leases kept their lock on an Endpoints object of this annotation.
+_LEADER = "control-plane.alpha.kubernetes.io/leader"
 
 
 def analyze(inv: Inventory) -> Iterator[Finding]:
@@ -37,6 +40,8 @@ def _analyze(inv: Inventory, svc: Obj, selector: Mapping[str, str]) -> Iterator[
     sel = format_selector(selector)
     pods = inv.pods_matching(ns, selector) if inv.has("Pod") else None
     ep = inv.get("Endpoints", ns, name) if inv.has("Endpoints") else None
+    if ep is not None and _LEADER in annotations_of(ep):
+        return  # a leader-election lock kept on an Endpoints object: no addresses by design
     ready, not_ready = endpoint_addresses(ep) if ep is not None else (None, [])
     check_eps = [kubectl("get", "endpoints", name, namespace=ns)]
     if pods is not None and not pods:
