@@ -81,6 +81,15 @@ def analyze_objects(
     return run_analyzers(inv, resolve_filters(filters, best_practices=best_practices), label_selector=label_selector)
 
 
+def require_namespace(inv: Inventory, source: str) -> None:
+    """Refuse a namespace the source says does not exist, so a typo never reads as "No problems found"."""
+    if inv.namespace and inv.namespace_exists is False:
+        where = "in this cluster" if source == "live" else f"in {source}"
+        raise UsageError(f"namespace {inv.namespace!r} does not exist {where}",
+                         hint="list them with `kubectl get namespaces`" if source == "live"
+                         else "omit -n to analyze everything the snapshot holds")
+
+
 def filter_severity(findings: Sequence[Finding], minimum: Severity) -> list[Finding]:
     return [f for f in findings if f.severity.at_least(minimum)]
 
