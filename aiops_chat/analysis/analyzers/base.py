@@ -100,14 +100,16 @@ def reference_missing(inv: Inventory, kind: str, namespace: str | None, name: st
 
 
 def unverified(analyzer: str, obj: Mapping[str, Any], kind: str, ref_kind: str, ref_name: str, where: str,
-               parent: str | None = None) -> Finding:
-    """An info finding for a reference that cannot be checked because the source holds no `ref_kind`."""
+               parent: str | None = None, ref_namespace: str | None = None) -> Finding:
+    """An info finding for a reference that cannot be checked because the source holds no `ref_kind`.
+
+    The referenced object lives in `ref_namespace`, or in the referring object's namespace."""
+    ns = None if ref_kind in _CLUSTER_SCOPED else (ref_namespace or namespace_of(obj) or None)
     return make(analyzer, obj, kind, Severity.INFO, "UnverifiedReference",
                 f"{where} names {ref_kind} {ref_name}, which cannot be checked: the source holds no {ref_kind} "
                 "objects (a partial snapshot, or a kind it could not list).",
                 [f"{where}: {ref_kind}/{ref_name}", f"{ref_kind}: not in the source"],
-                [kubectl("get", RESOURCE.get(ref_kind, ref_kind.lower()), ref_name,
-                         namespace=None if ref_kind in _CLUSTER_SCOPED else namespace_of(obj) or None)],
+                [kubectl("get", RESOURCE.get(ref_kind, ref_kind.lower()), ref_name, namespace=ns)],
                 parent)
 
 
