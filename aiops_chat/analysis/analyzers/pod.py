@@ -75,8 +75,9 @@ def _analyze_pod(inv: Inventory, pod: dict[str, Any], status: Mapping[str, Any],
         return
 
     conds = conditions_of(pod)
-    scheduled = conds.get("PodScheduled") or {}
-    if phase == "Pending" and scheduled.get("status") == "False":
+    unplaced = _unscheduled_condition(status)
+    scheduled = unplaced or conds.get("PodScheduled") or {}
+    if phase == "Pending" and (unplaced is not None or scheduled.get("status") == "False"):
         yield from _unscheduled(pod, scheduled, events, finding)
         return
 
@@ -96,7 +97,8 @@ def _analyze_pod(inv: Inventory, pod: dict[str, Any], status: Mapping[str, Any],
     liveness = [e for e in probe_events if "liveness" in str(e.get("message", "")).lower()]
     readiness = [e for e in probe_events if "readiness" in str(e.get("message", "")).lower()]
     ready = conds.get("Ready") or {}
-    if phase == "Running" and ready.get("status") == "False":
+    unready_containers = any(not cs.get("ready") for cs in status.get("containerStatuses") or ())
+    if phase == "Running" and (ready.get("status") == "False" or (not ready and unready_containers and readiness)):
         unready = [cs.get("name") for cs in status.get("containerStatuses") or () if not cs.get("ready")]
         reason = "ReadinessProbeFailed" if readiness else "NotReady"
         what = "its readiness probe is failing" if readiness else "its containers report not ready"
@@ -109,6 +111,15 @@ def _analyze_pod(inv: Inventory, pod: dict[str, Any], status: Mapping[str, Any],
         yield finding(Severity.WARNING, "LivenessProbeFailed",
                       "The liveness probe keeps failing, so the kubelet restarts the container.",
                       latest_events(liveness), [kubectl("logs", name, "--previous", namespace=ns)])
+
+
+def _unscheduled_condition(status: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The PodScheduled condition saying why the pod is not placed, even beside a later one of the same type."""
+    for cond in status.get("conditions") or ():
+        if isinstance(cond, Mapping) and cond.get("type") == "PodScheduled" and cond.get("status") != "True" and \
+                cond.get("reason") in ("Unschedulable", "SchedulingGated"):
+            return cond
+    return None
 
 
 def _unscheduled(pod: dict[str, Any], scheduled: Mapping[str, Any], events: list[dict[str, Any]],
