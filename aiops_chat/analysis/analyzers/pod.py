@@ -183,6 +183,12 @@ def _container_findings(inv: Inventory, pod: dict[str, Any], status: Mapping[str
                     if last.get("reason") == "OOMKilled":
                         yield _oom(ns, name, parent, cname, label, spec, restarts, last, finding)
                         continue
+                    killed = [e for e in events if e.get("reason") == "Unhealthy"
+                              and "liveness" in str(e.get("message", "")).lower()
+                              and f"{{{cname}}}" in str((e.get("involvedObject") or {}).get("fieldPath") or f"{{{cname}}}")]
+                    if killed:
+                        yield _liveness(name, ns, cname, label, spec, restarts, killed, finding)
+                        continue
                     code = last.get("exitCode")
                     why = f"last exit code {code}" + (f" ({last.get('reason')})" if last.get("reason") else "") \
                         if last else "no termination recorded"
@@ -212,10 +218,14 @@ def _container_findings(inv: Inventory, pod: dict[str, Any], status: Mapping[str
                 elif reason in ("ContainerCreating", "PodInitializing"):
                     stuck = [e for e in events if e.get("reason") in CREATING_EVENTS]
                     if stuck:
-                        yield finding(Severity.WARNING, "ContainerCreating",
-                                      f"The {label} is stuck creating: {first_sentence(str(stuck[-1].get('message', '')), 200)}",
+                        text = str(stuck[-1].get("message", ""))
+                        missing = _MISSING_REF.search(text)
+                        # A volume whose ConfigMap/Secret does not exist never mounts: not a passing state.
+                        yield finding(Severity.CRITICAL if missing else Severity.WARNING, "ContainerCreating",
+                                      f"The {label} is stuck creating: {first_sentence(text, 200)}",
                                       [f"{label}: waiting {reason}", *latest_events(stuck, 2)],
-                                      [events_cmd("Pod", name, ns)])
+                                      [*([kubectl("get", missing.group(1).lower(), namespace=ns)] if missing else []),
+                                       events_cmd("Pod", name, ns)])
             elif terminated and terminated.get("reason") == "OOMKilled":
                 yield _oom(ns, name, parent, cname, label, spec, restarts, terminated, finding)
             elif last.get("reason") == "OOMKilled" and restarts:
@@ -239,6 +249,24 @@ def _oom(ns: str, name: str, parent: str | None, cname: str, label: str,
                    [f"{label}: terminated OOMKilled, exit code {term.get('exitCode', 137)}",
                     f"resources.limits.memory: {limit or 'unset'}"],
                    [kubectl("logs", name, "-c", cname, "--previous", namespace=ns), *more])
+
+
+def _liveness(name: str, ns: str, cname: str, label: str, spec: Mapping[str, Any], restarts: int,
+              killed: list[dict[str, Any]], finding: FindingFn) -> Finding:
+    probe = spec.get("livenessProbe") or {}
+    action = probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or {}
+    port = action.get("port")
+    declared = [p for c in [spec] for p in c.get("ports") or ()]
+    known = {str(p.get("containerPort")) for p in declared} | {str(p.get("name")) for p in declared if p.get("name")}
+    wrong_port = port is not None and declared and str(port) not in known
+    detail = (f"; it probes port {port}, which the container does not declare "
+              f"(it declares {', '.join(str(p.get('containerPort')) for p in declared)})" if wrong_port else "")
+    evidence = [*latest_events(killed, 1), f"livenessProbe: {', '.join(f'{k}={v}' for k, v in action.items())}".rstrip(": "),
+                *([f"container ports: {', '.join(sorted(known))}"] if declared else [])]
+    return finding(Severity.CRITICAL, "LivenessProbeFailed",
+                   f"The {label} is killed by its failing liveness probe and is in a restart back-off "
+                   f"({restarts} restarts){detail}.", evidence,
+                   [kubectl("logs", name, "-c", cname, "--previous", namespace=ns)])
 
 
 def _double(quantity: str) -> str:
