@@ -78,6 +78,11 @@ def _analyze_pod(inv: Inventory, pod: dict[str, Any], status: Mapping[str, Any],
     unplaced = _unscheduled_condition(status)
     scheduled = unplaced or conds.get("PodScheduled") or {}
     if phase == "Pending" and (unplaced is not None or scheduled.get("status") == "False"):
+        claim = _pending_claim(inv, pod)
+        if claim is not None:
+            # Waiting for its claim: the claim's own finding says why; read the pod in the claim's group.
+            def finding(sev: Severity, reason: str, message: str, evidence: list[str], more: list[str]) -> Finding:
+                return make(NAME, pod, "Pod", sev, reason, message, evidence, [*more, *base], claim)
         yield from _unscheduled(pod, scheduled, events, finding)
         return
 
@@ -111,6 +116,16 @@ def _analyze_pod(inv: Inventory, pod: dict[str, Any], status: Mapping[str, Any],
         yield finding(Severity.WARNING, "LivenessProbeFailed",
                       "The liveness probe keeps failing, so the kubelet restarts the container.",
                       latest_events(liveness), [kubectl("logs", name, "--previous", namespace=ns)])
+
+
+def _pending_claim(inv: Inventory, pod: dict[str, Any]) -> str | None:
+    """"PersistentVolumeClaim/NAME" of a claim the pod mounts that is itself Pending, if any."""
+    for vol in spec_of(pod).get("volumes") or ():
+        claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
+        pvc = inv.get("PersistentVolumeClaim", namespace_of(pod), str(claim)) if claim else None
+        if pvc is not None and status_of(pvc).get("phase") == "Pending":
+            return f"PersistentVolumeClaim/{claim}"
+    return None
 
 
 def _unscheduled_condition(status: Mapping[str, Any]) -> Mapping[str, Any] | None:
