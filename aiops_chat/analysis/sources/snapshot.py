@@ -40,10 +40,11 @@ def _inventory(docs: list[Any], *, source: str, namespace: str | None) -> Invent
             skipped += 1
             continue
         kept += 1
-        obj_ns = namespace_of(obj)
-        namespaces.add(obj_ns if obj_ns or obj["kind"] != "Namespace" else name_of(obj))
-        if namespace and obj_ns not in ("", namespace):
-            continue
+        if namespace:  # only a scoped run asks whether its namespace exists; the common path stays lean
+            obj_ns = namespace_of(obj)
+            namespaces.add(obj_ns if obj_ns or obj["kind"] != "Namespace" else name_of(obj))
+            if obj_ns not in ("", namespace):
+                continue
         objects.append(obj)
     if recorded is not None:
         namespaces.add(recorded.namespace)
