@@ -167,3 +167,21 @@ def test_an_empty_namespace_recorded_by_aiops_snapshot_exists(tmp_path: Path) ->
         "aiops-chat/listed-kinds": "Pod,Service", "aiops-chat/namespace": "quiet"}}}))
     res = run("analyze", "--snapshot", str(snap), "-n", "quiet", tmp_path=tmp_path)
     assert res.returncode == 0 and "No problems found" in res.stdout
+
+
+def test_analyze_help_points_to_the_checks_document(tmp_path: Path) -> None:
+    res = run("analyze", "--help", tmp_path=tmp_path)
+    assert res.returncode == 0 and "docs/analyzers.md" in res.stdout
+
+
+def test_the_checks_document_names_every_reason_the_fixtures_expect() -> None:
+    """docs/analyzers.md is the list of every check: a reason an analyzer can report and the document omits
+    fails here."""
+    import yaml
+
+    doc = (Path(__file__).parents[2] / "docs" / "analyzers.md").read_text(encoding="utf-8")
+    reasons = {e["reason"] for p in (Path(__file__).parent / "fixtures" / "analyzers").glob("*.yaml")
+               for c in yaml.safe_load(p.read_text())["cases"] for e in c["expect"]}
+    generic = {"RecurringWarnings", "FailedScheduling", "BackOff", "Unhealthy"}  # the Event analyzer reports the events' own
+    missing = sorted(r for r in reasons - generic if f"`{r}`" not in doc)
+    assert missing == []
