@@ -16,6 +16,7 @@ from aiops_chat.analysis.inventory import (
     name_of,
     namespace_of,
     spec_of,
+    status_of,
 )
 from aiops_chat.analysis.selectors import format_selector
 
@@ -53,8 +54,13 @@ def _analyze(inv: Inventory, svc: Obj, selector: Mapping[str, str]) -> Iterator[
                    [kubectl("get", "pods", "--show-labels", namespace=ns), *check_eps, describe("Service", name, ns)])
         return
     if ready is None and pods is not None:
-        ready_pods = [p for p in pods if (conditions_of(p).get("Ready") or {}).get("status") == "True"]
-        ready, not_ready = len(ready_pods), [name_of(p) for p in pods if p not in ready_pods]
+        # A pod with no status at all never passed the API (which sets a phase): a manifest or a hand-made
+        # object is no evidence either way, so it does not count as a not-ready endpoint.
+        judged = [p for p in pods if status_of(p)]
+        if not judged:
+            return
+        ready_pods = [p for p in judged if (conditions_of(p).get("Ready") or {}).get("status") == "True"]
+        ready, not_ready = len(ready_pods), [name_of(p) for p in judged if p not in ready_pods]
     # Endpoints that are not ready are a symptom of the pods' controller: read them in its group.
     parent = _common_root(inv, pods) if pods and (ready == 0 or not_ready) else None
     if ready == 0:
