@@ -18,7 +18,12 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
         spec, status = spec_of(sts), status_of(sts)
         service = str(spec.get("serviceName") or "")
         missing = reference_missing(inv, "Service", ns, service) if service else False
-        if missing is None:
+        if not service:
+            # Optional in the API, but without it the pods get no stable per-pod DNS names.
+            yield make(NAME, sts, "StatefulSet", Severity.INFO, "NoGoverningService",
+                       "It names no governing Service (spec.serviceName is empty), so its pods get no stable DNS "
+                       "names.", ["spec.serviceName: (empty)"], [describe("StatefulSet", name, ns)])
+        elif missing is None:
             yield unverified(NAME, sts, "StatefulSet", "Service", service, "spec.serviceName")
         elif missing:
             yield make(NAME, sts, "StatefulSet", Severity.WARNING, "ServiceNotFound",
@@ -45,7 +50,8 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
                            [f"volumeClaimTemplates[{name_of(claim)}].storageClassName: {sc}"],
                            [kubectl("get", "storageclass")])
         desired = spec.get("replicas", 1)
-        ready = int(status.get("readyReplicas") or 0)
+        # readyReplicas where the controller reports it; availableReplicas (1.22+, and partial objects) otherwise.
+        ready = int(status.get("readyReplicas", status.get("availableReplicas")) or 0)
         if isinstance(desired, int) and ready < desired and _observed(status):
             yield make(NAME, sts, "StatefulSet", Severity.CRITICAL if ready == 0 else Severity.WARNING,
                        "PodsNotReady", f"Only {ready}/{desired} pods are ready; a StatefulSet starts pods in order, "
@@ -58,4 +64,4 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
 def _observed(status: Mapping[str, Any]) -> bool:
     """Whether the controller reported on the object; an empty status is no evidence of unready pods."""
     return any(status.get(k) is not None for k in ("observedGeneration", "replicas", "readyReplicas",
-                                                   "currentReplicas", "conditions"))
+                                                   "availableReplicas", "currentReplicas", "conditions"))
