@@ -198,9 +198,11 @@ def _container_findings(inv: Inventory, pod: dict[str, Any], status: Mapping[str
                     if last.get("reason") == "OOMKilled":
                         yield _oom(ns, name, parent, cname, label, spec, restarts, last, finding)
                         continue
+                    # The kubelet names the container in fieldPath ("spec.containers{app}"); without one, any.
                     killed = [e for e in events if e.get("reason") == "Unhealthy"
                               and "liveness" in str(e.get("message", "")).lower()
-                              and f"{{{cname}}}" in str((e.get("involvedObject") or {}).get("fieldPath") or f"{{{cname}}}")]
+                              and f"{{{cname}}}" in str((e.get("involvedObject") or {}).get("fieldPath")
+                                                        or f"{{{cname}}}")]
                     if killed:
                         yield _liveness(name, ns, cname, label, spec, restarts, killed, finding)
                         continue
@@ -271,12 +273,14 @@ def _liveness(name: str, ns: str, cname: str, label: str, spec: Mapping[str, Any
     probe = spec.get("livenessProbe") or {}
     action = probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or {}
     port = action.get("port")
-    declared = [p for c in [spec] for p in c.get("ports") or ()]
+    declared = list(spec.get("ports") or ())
     known = {str(p.get("containerPort")) for p in declared} | {str(p.get("name")) for p in declared if p.get("name")}
+    # Declaring ports is optional; only a declared list without the probed port says the probe is wrong.
     wrong_port = port is not None and declared and str(port) not in known
     detail = (f"; it probes port {port}, which the container does not declare "
               f"(it declares {', '.join(str(p.get('containerPort')) for p in declared)})" if wrong_port else "")
-    evidence = [*latest_events(killed, 1), f"livenessProbe: {', '.join(f'{k}={v}' for k, v in action.items())}".rstrip(": "),
+    evidence = [*latest_events(killed, 1),
+                *([f"livenessProbe: {', '.join(f'{k}={v}' for k, v in action.items())}"] if action else []),
                 *([f"container ports: {', '.join(sorted(known))}"] if declared else [])]
     return finding(Severity.CRITICAL, "LivenessProbeFailed",
                    f"The {label} is killed by its failing liveness probe and is in a restart back-off "
