@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aiops_chat.cli.run_cmd",
     "aiops_chat.cli.audit_cmd",
     "aiops_chat.cli.analyze_cmd",
+    "aiops_chat.cli.snapshot_cmd",
     "aiops_chat.cli.ask_cmd",
     "aiops_chat.cli.chat_cmd",
     "aiops_chat.cli.workflow_cmd",
