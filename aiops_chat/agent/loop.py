@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiops_chat.agent.events import EventSink, Notice, TextDelta, ToolCallFinished, ToolCallStarted
+from aiops_chat.llm.capabilities import refuses_tools
 from aiops_chat.llm.context import fit_messages
 from aiops_chat.llm.failures import LLMEndpointError
 from aiops_chat.llm.json_tools import (
@@ -153,7 +154,7 @@ class _Turn:
         try:
             completion = self._chat(self.system, self.tools, on_text=shown)
         except LLMEndpointError as exc:
-            if self.llm.tool_mode == "auto" and _refuses_tools(exc):
+            if self.llm.tool_mode == "auto" and refuses_tools(exc):
                 self._switch(f"{self.llm.endpoint} refused native tool calling ({exc.message})")
             raise
         if completion.finish_reason == "cancelled":
@@ -257,14 +258,6 @@ def _malformed(call: ToolCall) -> bool:
         return not isinstance(json.loads(call.arguments or "{}"), dict)
     except ValueError:
         return True
-
-
-def _refuses_tools(exc: LLMEndpointError) -> bool:
-    """A 4xx/5xx whose message says the model or server does not do tools (Ollama: "registry.ollama.ai/...
-    does not support tools"; llama.cpp without --jinja: "tools param requires --jinja flag")."""
-    text = exc.message.lower()
-    return exc.status in (400, 422, 500, 501) and "tool" in text and any(
-        w in text for w in ("support", "jinja", "not allowed", "unsupported", "unknown"))
 
 
 def _stop(messages: list[dict[str, Any]], said: Sequence[str], note: str, usage: Usage) -> LoopOutcome:

@@ -44,6 +44,15 @@ def resolve_tool_mode(configured: str, caps: Capabilities) -> str:
     return "json" if caps.native_tools is False else "native"
 
 
+def refuses_tools(exc: BaseException) -> bool:
+    """An endpoint error whose message says the model or server does not do tools (Ollama: "registry.ollama.ai/
+    library/gemma:2b does not support tools"; llama.cpp without --jinja: "tools param requires --jinja flag")."""
+    status = getattr(exc, "status", None)
+    text = str(getattr(exc, "message", exc)).lower()
+    return status in (400, 422, 500, 501) and "tool" in text and any(
+        w in text for w in ("support", "jinja", "not allowed", "unsupported", "unknown"))
+
+
 def recommend(caps: Capabilities) -> tuple[str, str]:
     """(tool_mode, why) for `aiops doctor --llm`."""
     if caps.native_tools is False:
