@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiops_chat.agent.events import EventSink, Notice, TextDelta, ToolCallFinished, ToolCallStarted
 from aiops_chat.llm.capabilities import refuses_tools
-from aiops_chat.llm.context import fit_messages
+from aiops_chat.llm.context import cut_text, fit_messages
 from aiops_chat.llm.failures import LLMEndpointError
 from aiops_chat.llm.json_tools import (
     ProtocolError,
@@ -35,7 +35,7 @@ from aiops_chat.llm.json_tools import (
 )
 from aiops_chat.llm.stream import TextSink
 from aiops_chat.llm.types import Completion, ToolCall, Usage, estimate_tokens
-from aiops_chat.tools.output import format_error
+from aiops_chat.tools.output import BEGIN, END, format_error
 
 if TYPE_CHECKING:
     from aiops_chat.llm.client import LLMClient
@@ -136,7 +136,7 @@ class _Turn:
             return
         fixed = estimate_tokens(system) + estimate_tokens(json.dumps(list(tools or [])))
         trim = fit_messages(self.messages, fixed_tokens=fixed, limit=limit, reserve=self.llm.max_tokens,
-                            is_tool_output=_is_tool_output)
+                            is_tool_output=_is_tool_output, cutter=_cut_inside_markers)
         if trim is not None:
             self.on_event(Notice(f"trimmed {trim.outputs} tool output(s) to fit the model's context window of "
                                  f"{limit} tokens (the request went from about {trim.before} to {trim.after} "
@@ -243,6 +243,18 @@ class _Turn:
 
 def _is_tool_output(message: dict[str, Any]) -> bool:
     return message.get("role") == "tool" or is_result_message(message)
+
+
+def _cut_inside_markers(text: str, keep_tokens: int) -> str:
+    """Trim only the cluster's text between the untrusted-output markers: the command line and both markers
+    stay whole, so a trimmed output never reads as our own words."""
+    start = text.find(BEGIN)
+    end = text.rfind(END)
+    if start < 0 or end < start:
+        return cut_text(text, keep_tokens)
+    head, body, tail = text[: start + len(BEGIN)], text[start + len(BEGIN): end], text[end:]
+    room = max(keep_tokens - estimate_tokens(head + tail), 16)
+    return head + cut_text(body, room) + tail
 
 
 def _dropped_tool_call(completion: Completion, *, streamed: bool) -> bool:

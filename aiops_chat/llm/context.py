@@ -17,6 +17,7 @@ aiops_chat.llm.types.estimate_tokens).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -101,9 +102,13 @@ def _ollama(data: Any) -> ServerFacts | None:
         if len(parts) == 2 and parts[0] == "num_ctx" and parts[1].isdigit() and int(parts[1]) > 0:
             return ServerFacts(int(parts[1]), "Ollama /api/show num_ctx", tools)
     for key, value in data["model_info"].items():
-        if str(key).endswith(".context_length") and _positive(value):
+        # The key is the server's text and ends up on a terminal and in the cache: only a plain name is named.
+        if _OLLAMA_KEY.fullmatch(str(key)) and _positive(value):
             return ServerFacts(value, f"Ollama /api/show {key}", tools)
     return ServerFacts(None, "", tools) if tools is not None else None
+
+
+_OLLAMA_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}\.context_length")
 
 
 def _lm_studio(data: Any, model: str) -> ServerFacts | None:
@@ -131,10 +136,13 @@ def message_tokens(message: dict[str, Any]) -> int:
 
 
 def fit_messages(messages: list[dict[str, Any]], *, fixed_tokens: int, limit: int, reserve: int,
-                 is_tool_output: Callable[[dict[str, Any]], bool]) -> Trim | None:
+                 is_tool_output: Callable[[dict[str, Any]], bool],
+                 cutter: Callable[[str, int], str] | None = None) -> Trim | None:
     """Cut tool outputs in `messages` (in place, oldest first) until the request fits `limit` tokens with
     `reserve` left for the answer. None when nothing had to change. `fixed_tokens`: the system prompt and
-    the tool schemas, which are sent whatever happens."""
+    the tool schemas, which are sent whatever happens. `cutter(text, keep_tokens)` shortens one output (the
+    agent passes one that keeps the untrusted-output markers whole)."""
+    shorten = cutter or cut_text
     budget = limit - min(reserve, limit // 2)
     before = fixed_tokens + sum(message_tokens(m) for m in messages)
     excess = before - budget
@@ -149,7 +157,7 @@ def fit_messages(messages: list[dict[str, Any]], *, fixed_tokens: int, limit: in
         keep = max(MIN_KEEP_TOKENS, size - excess)
         if keep >= size:
             continue
-        shorter = cut_text(content, keep)
+        shorter = shorten(content, keep)
         excess -= size - estimate_tokens(shorter)
         message["content"] = shorter
         cut += 1
