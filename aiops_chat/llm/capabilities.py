@@ -23,6 +23,7 @@ from typing import Any
 CACHE_FILE = "llm-capabilities.json"
 TTL_SECONDS = 24 * 3600  # a server gets upgraded, a model re-pulled: re-learn daily
 MAX_ENTRIES = 64
+NOT_REPORTED = "not reported"  # context_source when the server was asked and reports no window
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Capabilities:
     streamed_tool_calls: bool | None = None  # tool calls survive streaming (False: some Ollama versions)
     streaming: bool | None = None
     context_tokens: int | None = None  # what the server reports as the model's window
-    context_source: str = ""  # where context_tokens came from ("llama.cpp /props", ...)
+    context_source: str = ""  # where context_tokens came from ("llama.cpp /props n_ctx", NOT_REPORTED, "" = not asked)
 
     def learnt(self, **facts: Any) -> Capabilities:
         return dataclasses.replace(self, **facts)

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiops_chat.errors import LLMError
 from aiops_chat.llm import retry
-from aiops_chat.llm.capabilities import CACHE_FILE, Capabilities, CapabilityCache, resolve_tool_mode
+from aiops_chat.llm.capabilities import (
+    CACHE_FILE,
+    NOT_REPORTED,
+    Capabilities,
+    CapabilityCache,
+    resolve_tool_mode,
+)
 from aiops_chat.llm.failures import Failure, LLMEndpointError, bad_answer, classify
 from aiops_chat.llm.progress import WaitNotice
 from aiops_chat.llm.stream import StreamAccumulator, TextSink, completion_from_response, consume_stream
@@ -124,18 +130,19 @@ class LLMClient:
         if self.context_tokens:
             return self.context_tokens
         caps = self.capabilities()
-        if caps.context_tokens is None and self.model not in self._server_read:
+        if caps.context_tokens is None and not caps.context_source and self.model not in self._server_read:
             from aiops_chat.llm.context import read_server_facts
 
             self._server_read.add(self.model)
             facts = read_server_facts(self)
             found: dict[str, Any] = {}
+            # "not reported" is remembered too, so the next sessions do not ask again for a day
+            found["context_source"] = facts.source if facts.context_tokens else NOT_REPORTED
             if facts.context_tokens:
-                found.update(context_tokens=facts.context_tokens, context_source=facts.source)
+                found["context_tokens"] = facts.context_tokens
             if facts.native_tools is not None and caps.native_tools is None:
                 found["native_tools"] = facts.native_tools
-            if found:
-                caps = self.learn(**found)
+            caps = self.learn(**found)
         return caps.context_tokens
 
     # -- calls ---------------------------------------------------------------------------------------

@@ -251,3 +251,16 @@ def test_no_trim_and_no_notice_when_it_fits(fake_kubectl: FakeKubectl) -> None:
         _turn, events = ask(session)
     assert not any(n.startswith("trimmed") for n in notices(events))
     assert "web-0   0/1" in tool_messages(chat.requests[1])[0]["content"]
+
+
+def test_a_server_that_reports_no_window_is_asked_once_a_day(fake_kubectl: FakeKubectl) -> None:
+    for _session in range(2):
+        chat = Replay("llamacpp/stream_answer.sse")
+        with replay(chat):
+            ask(make(fake_kubectl))
+        if _session == 0:
+            assert chat.elsewhere == [("GET", "/v1/models"), ("GET", "/props"), ("POST", "/api/show"),
+                                      ("GET", "/api/v0/models")]
+        else:
+            assert chat.elsewhere == []  # remembered as "not reported"
+    assert cached(fake_kubectl).context_source == "not reported"

@@ -36,6 +36,7 @@ class Replay:
     def __init__(self, *names: str | tuple[str, int]) -> None:
         self.queue = [n if isinstance(n, tuple) else (n, 200) for n in names]
         self.requests: list[dict[str, Any]] = []
+        self.elsewhere: list[tuple[str, str]] = []  # (method, path) of every other request, served or not
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(json.loads(request.content))
@@ -56,7 +57,12 @@ def replay(chat: Replay, *, routes: dict[tuple[str, str], httpx.Response] | None
     every other URL answers 404, as the server that does not have it would."""
     with respx.mock(using="httpx2", assert_all_called=False, assert_all_mocked=True) as router:
         router.post(f"{BASE_URL}/chat/completions").mock(side_effect=chat)
-        for (method, path), response in (routes or {}).items():
-            router.route(method=method, url=f"{ROOT_URL}{path}").mock(return_value=response)
-        router.route().mock(return_value=httpx.Response(404, json={"error": "not found"}))
+        served = dict(routes or {})
+
+        def elsewhere(request: httpx.Request) -> httpx.Response:
+            key = (request.method, request.url.path)
+            chat.elsewhere.append(key)
+            return served.get(key) or httpx.Response(404, json={"error": "not found"})
+
+        router.route().mock(side_effect=elsewhere)
         yield router
