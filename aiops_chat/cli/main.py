@@ -26,10 +26,13 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aiops_chat.cli.run_cmd",
     "aiops_chat.cli.audit_cmd",
     "aiops_chat.cli.analyze_cmd",
+    "aiops_chat.cli.snapshot_cmd",
     "aiops_chat.cli.ask_cmd",
     "aiops_chat.cli.chat_cmd",
     "aiops_chat.cli.workflow_cmd",
     "aiops_chat.cli.completion_cmd",
+    "aiops_chat.cli.mcp_cmd",
+    "aiops_chat.cli.sessions_cmd",
 )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiops_chat.config import Config
 from aiops_chat.execution.approval import Approver
+from aiops_chat.sessions.store import SessionStore
 from aiops_chat.tui.app import AiopsChatApp, FindingsProvider, create_app
 from aiops_chat.tui.providers import (
     context_choices,
@@ -22,7 +23,8 @@ from aiops_chat.tui.session_api import SessionLike
 
 def build_app(cfg: Config, *, context: str | None, namespace: str | None, offline: bool = False,
               dry_run: bool = False, demo: bool = False, snapshot: Path | None = None,
-              export_dir: Path | None = None) -> AiopsChatApp:
+              export_dir: Path | None = None, store: SessionStore | None = None,
+              resume: str | None = None) -> AiopsChatApp:
     from aiops_chat.agent.session import ChatSession
     from aiops_chat.audit import AuditLog
 
@@ -30,7 +32,7 @@ def build_app(cfg: Config, *, context: str | None, namespace: str | None, offlin
 
     def make_session(approver: Approver) -> SessionLike:
         return ChatSession(cfg, context=context, namespace=namespace, source="tui", approver=approver,
-                           offline=offline, dry_run=dry_run, audit=audit)
+                           offline=offline, dry_run=dry_run, audit=audit, store=store, resume=resume)
 
     findings: FindingsProvider
     if demo:
