@@ -4,7 +4,8 @@ A byte that is not UTF-8 in an argv reaches Python as a lone surrogate (surrogat
 U+DC9B), and a model can send one as the JSON escape "\\udc9b" in a tool call or its answer. Printed, it is
 the raw byte 0x9b again (a C1 CSI to an 8-bit terminal) under a surrogateescape stdout, or a
 UnicodeEncodeError under the strict UTF-8 stdout of an ordinary en_US.UTF-8 locale: the denied call is in
-the audit log, so every later `aiops audit show` died with a traceback.
+the audit log, so every later `aiops audit show` died with a traceback. And since `aiops ask` saves every
+turn as a sealed session, a model answer holding one ended `aiops ask` with a UnicodeEncodeError traceback.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 from aiops_chat.audit import AuditLog
 from aiops_chat.cli.main import main
 from aiops_chat.safe_text import json_visible, visible
+from aiops_chat.sessions.store import SessionStore
 from tests.llm.openai_wire import BASE_URL, ScriptedModel, serve
 from tests.tools.fake_kubectl import FakeKubectl
 
@@ -54,6 +56,7 @@ def cli_env(fake_kubectl: FakeKubectl, monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.setenv("PATH", f"{fake_kubectl.bin}:/usr/bin:/bin")
     monkeypatch.setenv("KUBECONFIG", str(fake_kubectl.kubeconfig))
     monkeypatch.setenv("HOME", str(fake_kubectl.home))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AIOPS_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     config = tmp_path / "aiops.toml"
@@ -76,8 +79,9 @@ def test_audit_show_survives_an_entry_with_a_lone_surrogate(cli_env: Path, tmp_p
     assert json.loads(shown.stdout.splitlines()[0])["argv"][2] == LONE
 
 
-def test_ask_never_prints_a_model_surrogate(cli_env: Path, fake_kubectl: FakeKubectl,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_ask_never_prints_a_model_surrogate_and_saves_the_turn(cli_env: Path, fake_kubectl: FakeKubectl,
+                                                               tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
     model = ScriptedModel([f"The answer {LONE} ends here."])
     with serve(model):
         code = main(["--config", str(cli_env), "ask", "what runs?"])
@@ -85,3 +89,7 @@ def test_ask_never_prints_a_model_surrogate(cli_env: Path, fake_kubectl: FakeKub
     assert not surrogates(out) and not surrogates(err)
     assert "The answer x\\udc9b2J\\ud83d y ends here." in out
     assert code == 0
+    store = SessionStore(tmp_path / "state" / "aiops" / "sessions")
+    (saved,) = store.dir.glob("*.json")
+    history = store.load(saved.stem).history  # the seal verifies
+    assert any(m.get("content") == f"The answer {LONE} ends here." for m in history)
