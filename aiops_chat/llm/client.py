@@ -25,7 +25,13 @@ from aiops_chat.llm.capabilities import (
 )
 from aiops_chat.llm.failures import Failure, LLMEndpointError, bad_answer, classify
 from aiops_chat.llm.progress import WaitNotice
-from aiops_chat.llm.stream import StreamAccumulator, TextSink, completion_from_response, consume_stream
+from aiops_chat.llm.stream import (
+    StreamAccumulator,
+    TextSink,
+    completion_from_response,
+    consume_stream,
+    encodable,
+)
 from aiops_chat.llm.types import Completion, Usage, estimate_tokens
 
 if TYPE_CHECKING:
@@ -160,7 +166,7 @@ class LLMClient:
         streaming = self.stream if stream is None else stream
         request: dict[str, Any] = {
             "model": self.model,
-            "messages": list(messages),
+            "messages": [_encodable(m) for m in messages],
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
         }
@@ -316,3 +322,16 @@ def _with_estimated_usage(completion: Completion, request: dict[str, Any]) -> Co
     received = completion.text + "".join(c.arguments + c.name for c in completion.tool_calls)
     usage = Usage(estimate_tokens(sent), estimate_tokens(received), max(completion.usage.requests, 1), True)
     return Completion(completion.text, completion.tool_calls, usage, completion.finish_reason)
+
+
+def _encodable(value: Any) -> Any:
+    """A message with every string made encodable: a tool result may quote a lone surrogate the model put in
+    its arguments (a JSON "\\udc9b"), and one such character would make every later request of the session
+    fail to encode."""
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, dict):
+        return {k: _encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(v) for v in value]
+    return value

@@ -74,10 +74,10 @@ class StreamAccumulator:
 
     def completion(self) -> Completion:
         calls = tuple(
-            ToolCall(id=p.id or f"call_{i}", name=p.name, arguments="".join(p.arguments))
+            ToolCall(id=encodable(p.id or f"call_{i}"), name=encodable(p.name), arguments=encodable("".join(p.arguments)))
             for i, p in sorted(self.calls.items())
         )
-        return Completion("".join(self.text), calls, self.usage or Usage(requests=1), self.finish_reason)
+        return Completion(encodable("".join(self.text)), calls, self.usage or Usage(requests=1), self.finish_reason)
 
 
 def consume_stream(chunks: Iterable[Any], acc: StreamAccumulator, cancel: threading.Event | None) -> Completion:
@@ -95,12 +95,12 @@ def completion_from_response(response: Any) -> Completion:
     choice = choices[0] if choices else None
     message = _field(choice, "message") if choice is not None else None
     calls = tuple(
-        ToolCall(id=_field(tc, "id") or f"call_{i}", name=_field(_field(tc, "function"), "name") or "",
-                 arguments=_field(_field(tc, "function"), "arguments") or "")
+        ToolCall(id=encodable(_field(tc, "id") or f"call_{i}"), name=encodable(_field(_field(tc, "function"), "name") or ""),
+                 arguments=encodable(_field(_field(tc, "function"), "arguments") or ""))
         for i, tc in enumerate(_field(message, "tool_calls") or ())
     )
     usage = usage_from(_field(response, "usage")) if _field(response, "usage") else Usage(requests=1)
-    return Completion(_field(message, "content") or "", calls, usage,
+    return Completion(encodable(_field(message, "content") or ""), calls, usage,
                       _field(choice, "finish_reason") if choice is not None else None)
 
 
@@ -110,6 +110,12 @@ def usage_from(raw: Any) -> Usage:
         completion_tokens=int(_field(raw, "completion_tokens") or 0),
         requests=1,
     )
+
+
+def encodable(value: str) -> str:
+    """A model's text made encodable: JSON may carry a lone surrogate ("\\udc9b"), which no UTF-8 request,
+    session file or terminal can take; it becomes U+FFFD here, once, before anything else holds it."""
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _field(obj: Any, name: str) -> Any:

@@ -22,7 +22,7 @@ from aiops_chat.audit import AuditLog
 from aiops_chat.cli.main import main
 from aiops_chat.safe_text import json_visible, visible
 from aiops_chat.sessions.store import SessionStore
-from tests.llm.openai_wire import BASE_URL, ScriptedModel, serve
+from tests.llm.openai_wire import BASE_URL, Reply, ScriptedModel, serve, tool_call
 from tests.tools.fake_kubectl import FakeKubectl
 
 LONE = "x\udc9b2J\ud83d y"  # a low (surrogateescape) and a high surrogate, neither paired
@@ -92,4 +92,19 @@ def test_ask_never_prints_a_model_surrogate_and_saves_the_turn(cli_env: Path, fa
     store = SessionStore(tmp_path / "state" / "aiops" / "sessions")
     (saved,) = store.dir.glob("*.json")
     history = store.load(saved.stem).history  # the seal verifies
-    assert any(m.get("content") == f"The answer {LONE} ends here." for m in history)
+    # Kept as the model meant it, minus what no UTF-8 request could carry: the next turn can send it.
+    assert any(m.get("content") == "The answer x\ufffd\ufffd\ufffd2J\ufffd\ufffd\ufffd y ends here." for m in history)
+    assert not any(surrogates(json.dumps(m, ensure_ascii=False)) for m in history)
+
+
+def test_a_surrogate_in_tool_call_arguments_does_not_break_the_next_request(
+        cli_env: Path, fake_kubectl: FakeKubectl, capsys: pytest.CaptureFixture[str]) -> None:
+    # The model's call comes back as a tool result and its own message goes into the next request; before,
+    # encoding that request failed ("LLM request failed: UnicodeEncodeError") and the turn fell back.
+    model = ScriptedModel([Reply(tool_calls=[tool_call("kubectl", {"args": ["get", "pods", LONE]})]), "Done."])
+    with serve(model):
+        code = main(["--config", str(cli_env), "ask", "what runs?"])
+    out, err = capsys.readouterr()
+    assert len(model.requests) == 2 and "Done." in out, err
+    assert code == 0
+    assert not surrogates(json.dumps(model.requests[1], ensure_ascii=False))
