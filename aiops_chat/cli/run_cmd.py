@@ -67,6 +67,10 @@ def run(args: argparse.Namespace) -> int:
     sys.stderr.write(visible(result.stderr))
     if result.truncated:
         print("aiops: output was cut; narrow the command (e.g. --tail, -l) to see more", file=sys.stderr)
+    if result.diagnosis is not None:  # kubectl's last line, said plainly: which file, context, server, and what to try
+        print(visible(f"aiops: {result.diagnosis.title}: {result.diagnosis}"), file=sys.stderr)
+        if result.diagnosis.cluster_wide:
+            return FAILURE
     if result.status is Status.TIMED_OUT:
         print(visible(f"aiops: {result.error}"), file=sys.stderr)
         return TIMED_OUT
