@@ -121,7 +121,7 @@ def _report(result: CommandResult) -> int:
 
 
 class _PrintsPreview:
-    """`--dry-run`: show the server's preview of the write (computed by the executor) before the approver
+    """`--preview`: show the server's preview of the write (computed by the executor) before the approver
     that decides is asked."""
 
     def __init__(self, inner: Approver) -> None:
