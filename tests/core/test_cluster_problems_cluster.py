@@ -89,13 +89,21 @@ ROWS: list[tuple[str, Edit | None, list[str], list[str]]] = [
 
 
 @pytest.mark.parametrize(("name", "edit", "flags", "says"), ROWS, ids=[r[0] for r in ROWS])
-@pytest.mark.parametrize("path", ["analyze", "run kubectl"])
+@pytest.mark.parametrize("path", ["analyze", "run kubectl", "ask offline"])
 def test_the_message_names_the_cause(kube_cluster: Any, tmp_path: Path, name: str, edit: Edit | None,
                                      flags: list[str], says: list[str], path: str) -> None:
     kubeconfig = tmp_path / f"{name}.kubeconfig" if edit is None else _variant(kube_cluster, tmp_path, name, edit)
-    command = ["analyze"] if path == "analyze" else ["run", "--", "kubectl", "get", "pods"]
+    command = {"analyze": ["analyze"], "run kubectl": ["run", "--", "kubectl", "get", "pods"],
+               "ask offline": ["ask", "--offline", "what is broken?"]}[path]
     proc = _aiops(kube_cluster, tmp_path, kubeconfig, *flags, *command)
     assert proc.returncode == FAILURE, proc.stderr
+    if path == "ask offline":  # the planner's answer says it, once, and tries nothing more
+        answer = " ".join(proc.stdout.split())
+        assert answer.count("The cluster could not be used") == 1, proc.stdout
+        for part in says:  # the planner does not repeat the "aiops: TITLE:" prefix of the CLI's stderr line
+            body = [*part.split(": ", 2), ""][2] if part.startswith("aiops: ") else part
+            assert body == "" or body in answer, (body, proc.stdout)
+        return
     said = [line for line in proc.stderr.splitlines() if line.startswith("aiops: ")]
     assert len(said) == 1, proc.stderr  # one diagnosis, not one per retry
     for part in says:
