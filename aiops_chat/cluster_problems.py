@@ -133,8 +133,8 @@ def check_kubeconfig(kubeconfig: str, home: str, context: str | None) -> tuple[W
 
 
 # Matched against a failure's text, first match wins: kubectl's and helm's stderr (Go's wording) and the
-# gateway's exceptions (Python's and urllib3's wording). Authentication comes before transport, because
-# kubectl's unauthorized line also contains "server".
+# gateway's exceptions (Python's and urllib3's wording). The most specific cause comes first: kubectl's
+# TLS and DNS lines also start "Unable to connect to the server", and a TLS handshake timeout is a timeout.
 _PATTERNS: tuple[tuple[Problem, re.Pattern[str]], ...] = tuple((p, re.compile(r, re.I)) for p, r in (
     (Problem.UNKNOWN_CONTEXT, r"context \"[^\"]*\" does not exist|context was not found for specified context"),
     (Problem.NO_KUBECONFIG, r"no configuration has been provided|Invalid kube-config file\. No configuration found"),
@@ -149,9 +149,7 @@ _PATTERNS: tuple[tuple[Problem, re.Pattern[str]], ...] = tuple((p, re.compile(r,
     (Problem.UNREACHABLE, r"Unable to connect to the server|Kubernetes cluster unreachable|Network is unreachable|"
                           r"No route to host|connection reset"),
 ))
-# The line a failure's text is quoted by: kubectl's last line is its own summary, the ones before client-go's
-# noisy retries.
-_MAX_QUOTE = 300
+_MAX_QUOTE = 300  # characters of the matching line quoted in the message
 
 
 def classify(text: str, at: Where | None = None) -> Diagnosis | None:
@@ -159,7 +157,7 @@ def classify(text: str, at: Where | None = None) -> Diagnosis | None:
     at = at or Where()
     for problem, pattern in _PATTERNS:
         lines = [ln.strip() for ln in text.splitlines() if pattern.search(ln)]
-        if lines:
+        if lines:  # the last: kubectl's own summary; the lines before are client-go's noisy retries
             return explain(problem, _quote(lines[-1]), at)
     return None
 
