@@ -45,6 +45,11 @@ class ClusterError(AiopsError):
 
     title = "cluster unreachable"
 
+    def __init__(self, message: str, *, hint: str | None = None, title: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        if title:  # aiops_chat.cluster_problems names the cause: "kubeconfig", "cluster credentials rejected"...
+            self.title = title
+
 
 class LLMError(AiopsError):
     """The language model endpoint failed after retries, or answered something unusable."""

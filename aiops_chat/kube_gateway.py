@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aiops_chat.errors import ClusterError
 
 if TYPE_CHECKING:
+    from aiops_chat.cluster_problems import Where
     from aiops_chat.config import Config
 
 # Asks the API server for metadata only (no spec, no data): used for Secrets, so no payload ever leaves it.
@@ -53,22 +54,30 @@ class KubeGateway:
     def __init__(self, cfg: Config, *, context: str | None = None) -> None:
         from kubernetes import client, config  # the one place the SDK is imported
 
+        from aiops_chat.cluster_problems import check_kubeconfig
+
         ctx = context or cfg.kube.context or None
+        # The kubeconfig's own problems (no file, unknown context, a context naming a missing cluster or user)
+        # are named before the SDK's "Invalid kube-config file" can say it less clearly.
+        self.where, problem = check_kubeconfig(cfg.kubeconfig, cfg.runtime.home, ctx)
+        if problem is not None:
+            raise problem.error()
         configuration = client.Configuration()
         try:
             config.load_kube_config(config_file=cfg.kubeconfig or None, context=ctx,
                                     client_configuration=configuration, persist_config=False)
         except config.ConfigException as exc:
-            raise ClusterError(f"cannot load kubeconfig {cfg.kubeconfig or '~/.kube/config'}"
-                               f"{f' (context {ctx})' if ctx else ''}: {exc}",
-                               hint="check --context and `kubectl config get-contexts`") from None
+            raise ClusterError(f"cannot load kubeconfig {self.where.file_text}{self.where.context_text}: {exc}",
+                               hint="check --context and `kubectl config get-contexts`", title="kubeconfig") from None
         except OSError as exc:
-            raise ClusterError(f"cannot read kubeconfig: {exc}") from None
+            raise ClusterError(f"cannot read kubeconfig {self.where.file_text}: {exc}", title="kubeconfig") from None
         # One retry at most: an unreachable server should be reported in seconds, not after urllib3's backoff.
         configuration.retries = 1
         configuration.connection_pool_maxsize = 16
         self.server: str = configuration.host
-        self.context = ctx
+        self.context = ctx or self.where.context
+        if not configuration.verify_ssl:
+            _tls_off(self.server, self.where)
         self._timeout = (min(5.0, cfg.kube.request_timeout), cfg.kube.request_timeout)
         self._api = client.ApiClient(configuration)
 
@@ -88,7 +97,9 @@ class KubeGateway:
             data = resp.read()
         except (urllib3.exceptions.HTTPError, OSError, ApiException) as exc:  # ApiException: TLS failures
             raise self._unreachable(exc) from None
-        if resp.status in (401, 403, 404, 405):
+        if resp.status == 401:  # the credentials, not this one request: nothing else will work either
+            raise self._diagnosis(f"HTTP 401 Unauthorized: {_status_message(data)}")
+        if resp.status in (403, 404, 405):
             raise ListFailed(resp.status, _status_message(data))
         if resp.status >= 400:
             raise ClusterError(f"{self.server}{path}: HTTP {resp.status}: {_status_message(data)}")
@@ -98,19 +109,26 @@ class KubeGateway:
             raise ClusterError(f"{self.server}{path}: the server sent invalid JSON: {exc}") from None
 
     def _unreachable(self, exc: BaseException) -> ClusterError:
-        return ClusterError(
-            f"cannot reach the API server {self.server}{f' (context {self.context})' if self.context else ''}: "
-            f"{_short(exc)}",
-            hint="is the cluster running? try `kubectl cluster-info`, check --context, or use --snapshot FILE / --demo",
-        )
+        return self._diagnosis(_short(exc))
+
+    def _diagnosis(self, text: str) -> ClusterError:
+        from dataclasses import replace
+
+        from aiops_chat.cluster_problems import Problem, classify, explain
+
+        at = replace(self.where, server=self.server, context=self.context)
+        found = classify(text, at)
+        if found is None or found.problem.is_kubeconfig:  # the kubeconfig was checked: this is the transport
+            found = explain(Problem.UNREACHABLE, text, at)
+        return found.error()
 
     def api_groups(self) -> dict[str, list[str]]:
         """Served API groups and their versions, preferred first ({"": ["v1"]} for the core group)."""
         groups: dict[str, list[str]] = {"": ["v1"]}
         try:
             data = self.get_json("/apis")
-        except ListFailed as exc:
-            raise ClusterError(f"{self.server}: API discovery refused ({exc})") from None
+        except ListFailed as exc:  # a 403 on discovery: this user may not even list the API groups
+            raise self._diagnosis(f"API discovery refused: {exc.status} forbidden: {exc.reason}") from None
         for g in data.get("groups") or ():
             versions = [str(v.get("version")) for v in g.get("versions") or ()]
             preferred = (g.get("preferredVersion") or {}).get("version")
@@ -142,6 +160,25 @@ class KubeGateway:
 
     def close(self) -> None:
         self._api.close()
+
+
+_TLS_OFF_SAID: set[str] = set()
+
+
+def _tls_off(server: str, where: Where) -> None:
+    """insecure-skip-tls-verify: one line on stderr per server and process, instead of urllib3's warning on
+    every request. The filter is process-wide but only for that warning, and only once a kubeconfig asked
+    for no verification; the user hears that verification is off either way."""
+    import sys
+    import warnings
+
+    import urllib3
+
+    warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+    if server not in _TLS_OFF_SAID:
+        _TLS_OFF_SAID.add(server)
+        print(f"aiops: TLS verification is off for {server}{where.context_text} (insecure-skip-tls-verify in "
+              f"{where.file_text}): the server's identity is not checked", file=sys.stderr)
 
 
 def _status_message(data: bytes | str | None) -> str:

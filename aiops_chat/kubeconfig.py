@@ -23,13 +23,25 @@ class KubeContext:
 
 
 @dataclass(frozen=True)
+class KubeCluster:
+    name: str
+    server: str
+    insecure: bool  # insecure-skip-tls-verify: the server's certificate is not checked
+
+
+@dataclass(frozen=True)
 class KubeconfigView:
     files: tuple[Path, ...]
     current: str | None
     contexts: tuple[KubeContext, ...]
+    clusters: tuple[KubeCluster, ...] = ()
+    users: tuple[str, ...] = ()
 
     def get(self, name: str) -> KubeContext | None:
         return next((c for c in self.contexts if c.name == name), None)
+
+    def cluster(self, name: str) -> KubeCluster | None:
+        return next((c for c in self.clusters if c.name == name), None)
 
 
 def kubeconfig_paths(kubeconfig: str) -> tuple[str, ...]:
@@ -51,6 +63,8 @@ def load_view(kubeconfig: str, home: str) -> KubeconfigView:
     files = kubeconfig_files(kubeconfig, home)
     current: str | None = None
     seen: dict[str, KubeContext] = {}
+    clusters: dict[str, KubeCluster] = {}
+    users: dict[str, None] = {}
     for path in files:
         if not path.is_file():
             continue
@@ -71,4 +85,13 @@ def load_view(kubeconfig: str, home: str) -> KubeconfigView:
                 user=str(ctx.get("user", "")),
                 namespace=ctx.get("namespace") or None,
             )
-    return KubeconfigView(files=files, current=current, contexts=tuple(seen.values()))
+        for item in data.get("clusters") or []:
+            if isinstance(item, dict) and item.get("name") and str(item["name"]) not in clusters:
+                spec: dict[str, Any] = item["cluster"] if isinstance(item.get("cluster"), dict) else {}
+                clusters[str(item["name"])] = KubeCluster(str(item["name"]), str(spec.get("server") or ""),
+                                                          spec.get("insecure-skip-tls-verify") is True)
+        for item in data.get("users") or []:
+            if isinstance(item, dict) and item.get("name"):
+                users.setdefault(str(item["name"]), None)
+    return KubeconfigView(files=files, current=current, contexts=tuple(seen.values()),
+                          clusters=tuple(clusters.values()), users=tuple(users))

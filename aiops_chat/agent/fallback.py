@@ -26,7 +26,7 @@ from aiops_chat.agent.kubectl_ai import (
     usable_for,
 )
 from aiops_chat.agent.offline import OfflinePlan, Step, looks_like_write, plan_request
-from aiops_chat.errors import AiopsError
+from aiops_chat.errors import AiopsError, ClusterError
 from aiops_chat.execution.result import CommandResult, Status, unreachable_line
 from aiops_chat.policy import Decision, Risk, Verdict
 from aiops_chat.tools.base import ToolContext
@@ -181,7 +181,7 @@ def _analyze_line(plan: OfflinePlan, runner: ToolRunner) -> str:
 
 def _unreachable_section(runner: ToolRunner, why: str) -> str:
     target = runner.executor.target
-    return (f"**The cluster did not answer** (context {target.context or '(kubeconfig default)'}): {why}\n\n"
+    return (f"**The cluster could not be used** (context {target.context or '(kubeconfig default)'}): {why}\n\n"
             "Nothing more was tried. Check the kubeconfig and context (`kubectl config get-contexts`, "
             "`kubectl cluster-info`), or see what the analysis looks like on the built-in demo: "
             "`aiops analyze --demo`.")
@@ -208,7 +208,8 @@ def _analysis_section(call_id: str, preview: tuple[str, ...], plan: OfflinePlan,
         text = analyze_cluster(ctx, namespace=str(args.get("namespace") or ""),
                                all_namespaces=bool(args.get("all_namespaces")))
     except AiopsError as exc:
-        text, why = f"analysis failed: {exc}", unreachable_line(str(exc))
+        # A ClusterError already names the cause (aiops_chat.cluster_problems); other errors may quote kubectl.
+        text, why = f"analysis failed: {exc}", str(exc) if isinstance(exc, ClusterError) else unreachable_line(str(exc))
     if runner.guard is not None:  # findings quote event messages and log lines (its reads were observed too)
         runner.guard.observe(preview, verdict=verdict, executed=True, untrusted_text=True)
     on_event(ToolCallFinished(call_id, "analyze_cluster", None,

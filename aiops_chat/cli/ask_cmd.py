@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from aiops_chat.agent.attachments import HEAD_CHARS, MAX_CHARS, TAIL_CHARS
 from aiops_chat.cli.examples import add_examples
+from aiops_chat.cli.plan_flag import add_plan_flag
 from aiops_chat.exit_codes import DENIED, FAILURE, OK
 from aiops_chat.safe_text import json_visible, visible
 
@@ -66,14 +67,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-y", "--yes", action="store_true",
                    help="approve writes without asking (never destructive ones, never writes the model proposes "
                         "after reading logs or events)")
-    p.add_argument("--dry-run", action="store_true", help="plan only: run nothing, not even reads")
+    add_plan_flag(p)
     p.add_argument("--offline", action="store_true", help="do not use the language model")
     p.add_argument("--session", metavar="ID", help="continue a saved conversation (see `aiops sessions list`)")
     p.add_argument("--file", dest="files", action="append", default=[], metavar="FILE",
                    help="send this file's text with the question (repeatable; '-' reads standard input)")
     p.add_argument("--no-stdin", action="store_true", help="ignore text piped to standard input")
     p.add_argument("-o", "--output", choices=("text", "json"), default="text", help="text (Markdown) or json")
-    add_examples(p, 'aiops ask "why is taskflow-backend not ready?"', 'aiops ask -n shop "scale web to 2 replicas"     # the write waits for y/N', 'aiops ask --dry-run "restart web"               # plan only, nothing runs', 'aiops ask --offline -o json "what is broken?"')
+    add_examples(p, 'aiops ask "why is taskflow-backend not ready?"', 'aiops ask -n shop "scale web to 2 replicas"     # the write waits for y/N', 'aiops ask --plan "restart web"                  # plan only, nothing runs', 'aiops ask --offline -o json "what is broken?"')
     p.set_defaults(handler=run_ask)
 
 
@@ -89,7 +90,7 @@ def run_ask(args: argparse.Namespace) -> int:
     attached = read_attachments(args.files, stdin=None if args.no_stdin else sys.stdin)
     audit = AuditLog.for_config(cfg) if cfg.audit.enabled else None
     session = ChatSession(cfg, context=args.context, namespace=args.namespace, source="ask",
-                          approver=make_approver(cfg, yes=args.yes), offline=args.offline, dry_run=args.dry_run,
+                          approver=make_approver(cfg, yes=args.yes), offline=args.offline, dry_run=args.plan,
                           audit=audit, store=store_for(cfg), resume=args.session)
     if session.session_id:
         print(f"aiops: session {session.session_id} (continue it: aiops ask --session {session.session_id} ...)",
@@ -110,7 +111,7 @@ def run_ask(args: argparse.Namespace) -> int:
         print(json_visible(json.dumps(as_json(finished), indent=2, ensure_ascii=False)))
     else:
         printer.finish(finished)
-    code = exit_code(finished, question, dry_run=args.dry_run)
+    code = exit_code(finished, question, dry_run=args.plan)
     if code == FAILURE and not finished.answer.strip():
         printer.err.write("aiops: the model returned an empty answer\n")
     return code

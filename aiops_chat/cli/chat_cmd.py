@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from aiops_chat.cli.examples import add_examples
+from aiops_chat.cli.plan_flag import add_plan_flag
 from aiops_chat.errors import UsageError
 
 
@@ -19,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="The interactive assistant. Every command is shown before it runs; writes wait for your "
         "approval (destructive ones for you to type the object's name); /help lists commands.")
     parser.add_argument("--offline", action="store_true", help="no language model: kubectl-ai or the built-in planner")
-    parser.add_argument("--dry-run", action="store_true", help="plan commands without executing anything")
+    add_plan_flag(parser)
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--demo", action="store_true", help="health panel on the built-in demo snapshot")
     source.add_argument("--snapshot", metavar="FILE", help="health panel on a saved `kubectl get -o yaml|json` file")
@@ -46,7 +47,7 @@ def run_chat(args: argparse.Namespace) -> int:
         if resume is None:
             raise UsageError("no saved session to resume", hint="start one with: aiops chat")
     app = build_app(cfg, context=args.context, namespace=args.namespace, offline=args.offline,
-                    dry_run=args.dry_run, demo=args.demo, snapshot=Path(args.snapshot) if args.snapshot else None,
+                    dry_run=args.plan, demo=args.demo, snapshot=Path(args.snapshot) if args.snapshot else None,
                     export_dir=Path(args.export_dir).expanduser() if args.export_dir else None,
                     store=store, resume=resume)
     app.run()

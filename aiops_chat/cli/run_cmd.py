@@ -1,4 +1,10 @@
-"""`aiops run [--yes] [--dry-run] -- kubectl|helm ...`: one command through policy, approval, executor, audit."""
+"""`aiops run [--yes] [--dry-run | --preview] -- kubectl|helm ...`: one command through policy, approval,
+executor, audit.
+
+`--dry-run` means what it means to kubectl, and to every aiops command: nothing changes on the cluster (a
+write is judged and shown as the server's dry run or diff, and not run). `--preview` shows the same and
+then asks, so the write can still run.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,11 @@ from typing import TYPE_CHECKING
 
 from aiops_chat.cli.examples import add_examples
 from aiops_chat.errors import UsageError
-from aiops_chat.exit_codes import DENIED, FAILURE
+from aiops_chat.exit_codes import DENIED, FAILURE, OK
 from aiops_chat.safe_text import visible
 
 if TYPE_CHECKING:
+    from aiops_chat.execution import CommandResult, Executor
     from aiops_chat.execution.approval import ApprovalResult, Approver
     from aiops_chat.policy import Verdict
 
@@ -26,9 +33,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Runs one command through the same policy, confirmation and audit log as the assistant. "
         "Example: aiops run -- kubectl scale deploy/taskflow-backend --replicas=2")
     parser.add_argument("--yes", "-y", action="store_true", help="approve writes without asking (never destructive ones)")
-    parser.add_argument("--dry-run", action="store_true", help="show the server dry run / diff of a write, then ask")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true",
+                      help="change nothing: show the server dry run / diff of a write and stop (reads run as usual)")
+    mode.add_argument("--preview", action="store_true", help="show the server dry run / diff of a write, then ask")
     parser.add_argument("argv", nargs=argparse.REMAINDER, help="the command, binary first, after --")
-    add_examples(parser, "aiops run -- kubectl get pods -n shop", "aiops run --dry-run -- kubectl scale deploy/taskflow-backend --replicas=2", "aiops run --yes -- helm upgrade --install taskflow-backend ./charts/taskflow-backend")
+    add_examples(parser, "aiops run -- kubectl get pods -n shop", "aiops run --dry-run -- kubectl scale deploy/taskflow-backend --replicas=2   # nothing changes", "aiops run --preview -- kubectl scale deploy/taskflow-backend --replicas=2   # then y/N", "aiops run --yes -- helm upgrade --install taskflow-backend ./charts/taskflow-backend")
     parser.set_defaults(handler=run)
 
 
@@ -36,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from aiops_chat.audit import AuditLog
     from aiops_chat.cli.prompting import TerminalApprover
     from aiops_chat.config import load_config
-    from aiops_chat.execution import ApproveWrites, DenyAll, Executor, Status
+    from aiops_chat.execution import ApproveWrites, DenyAll, Executor
     argv = list(args.argv)
     if argv[:1] == ["--"]:
         argv = argv[1:]
@@ -46,16 +56,49 @@ def run(args: argparse.Namespace) -> int:
     audit = AuditLog.for_config(cfg) if cfg.audit.enabled else None
     interactive: Approver | None = TerminalApprover() if cfg.runtime.is_tty else None
     approver: Approver = ApproveWrites(fallback=interactive) if args.yes else (interactive or DenyAll())
-    if args.dry_run:
+    if args.preview:
         approver = _PrintsPreview(approver)
     executor = Executor(cfg, context=args.context, namespace=args.namespace, audit=audit, source="cli")
+    if args.dry_run:
+        return _dry_run(executor, argv, approver)
+    return _report(executor.run(argv, request="aiops run", approver=approver,
+                                on_judged=lambda v: _judged(executor, v)))
 
-    def judged(verdict: Verdict) -> None:
-        target = f"context {executor.target.context or '(none)'}, namespace {executor.namespace_of(verdict)}"
-        print(visible(f"{verdict.decision.value.upper()} ({verdict.risk.value}) on {target}: {verdict.reason}"),
+
+def _judged(executor: Executor, verdict: Verdict) -> None:
+    target = f"context {executor.target.context or '(none)'}, namespace {executor.namespace_of(verdict)}"
+    print(visible(f"{verdict.decision.value.upper()} ({verdict.risk.value}) on {target}: {verdict.reason}"),
+          file=sys.stderr)
+
+
+def _dry_run(executor: Executor, argv: list[str], approver: Approver) -> int:
+    """Nothing changes: a read runs as usual (a read the policy wants confirmed is asked as usual); a write is
+    judged, and its server dry run (or diff) runs instead, as an unattended read."""
+    from aiops_chat.execution import DenyAll
+    from aiops_chat.execution.preview import preview_argv
+    from aiops_chat.policy import Decision, Risk
+
+    verdict = executor.check(argv)
+    if verdict.risk is Risk.READ or verdict.decision is Decision.DENY:
+        return _report(executor.run(argv, request="aiops run --dry-run", approver=approver,
+                                    on_judged=lambda v: _judged(executor, v)))
+    _judged(executor, verdict)
+    shown = preview_argv(argv)
+    if shown is None:
+        print("aiops: dry run: no server-side dry run or diff exists for this command; nothing was run",
               file=sys.stderr)
+        return OK
+    print(visible(f"aiops: dry run, nothing changes: {' '.join(shown)}"), file=sys.stderr)
+    result = executor.run(shown, request="aiops run --dry-run", approver=DenyAll(), reads_only=True)
+    code = _report(result)
+    # `kubectl diff` exits 1 when it found differences: that is its answer, not a failure.
+    return OK if shown[1:2] == ["diff"] and result.exit_code == 1 and result.stdout.strip() else code
 
-    result = executor.run(argv, request="aiops run", approver=approver, on_judged=judged)
+
+def _report(result: CommandResult) -> int:
+    """Print what ran and map its outcome to aiops's exit codes."""
+    from aiops_chat.execution import Status
+
     if result.status.refused:
         if result.status is not Status.DENIED:  # the verdict line above already said why
             print(visible(f"aiops: not run: {result.error}"), file=sys.stderr)
@@ -67,6 +110,10 @@ def run(args: argparse.Namespace) -> int:
     sys.stderr.write(visible(result.stderr))
     if result.truncated:
         print("aiops: output was cut; narrow the command (e.g. --tail, -l) to see more", file=sys.stderr)
+    if result.diagnosis is not None:  # kubectl's last line, said plainly: which file, context, server, and what to try
+        print(visible(f"aiops: {result.diagnosis.title}: {result.diagnosis}"), file=sys.stderr)
+        if result.diagnosis.cluster_wide:
+            return FAILURE
     if result.status is Status.TIMED_OUT:
         print(visible(f"aiops: {result.error}"), file=sys.stderr)
         return TIMED_OUT
@@ -74,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _PrintsPreview:
-    """`--dry-run`: show the server's preview of the write (computed by the executor) before the approver
+    """`--preview`: show the server's preview of the write (computed by the executor) before the approver
     that decides is asked."""
 
     def __init__(self, inner: Approver) -> None:

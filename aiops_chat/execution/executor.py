@@ -237,9 +237,15 @@ class Executor:
         limit_bytes = max_output_bytes or self.cfg.executor.max_output_bytes
         out, cut_out = cap_text(redact(ran.stdout, extra), limit_bytes)
         err, cut_err = cap_text(redact(ran.stderr, extra), limit_bytes // 4)
+        diagnosis = None
+        if status is Status.FAILED and local is None:
+            from aiops_chat.cluster_problems import diagnose
+
+            diagnosis = diagnose(err, self.cfg.kubeconfig, self.cfg.runtime.home, self.target.context,
+                                 stdout=out)
         result = CommandResult(argv, verdict, status, exit_code=ran.exit_code, stdout=out, stderr=err,
                                duration_s=ran.duration_s, truncated=cut_out or cut_err, error=ran.error,
-                               approver=approver, pinned_argv=tuple(pinned))
+                               approver=approver, pinned_argv=tuple(pinned), diagnosis=diagnosis)
         self._record(AuditEvent.EXECUTION, argv, verdict, request, approver=approver, result=result)
         return result
 

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from aiops_chat.cluster_problems import Diagnosis, classify
 from aiops_chat.policy import Verdict
-
-# What kubectl and helm print when the API server cannot be reached at all (as opposed to refusing a request).
-_UNREACHABLE = re.compile(
-    r"[^;\n]*(?:The connection to the server [^;\n]* was refused|Unable to connect to the server|Kubernetes cluster "
-    r"unreachable|no such host|i/o timeout|TLS handshake timeout|connect: connection refused|"
-    r"no configuration has been provided|context was not found)[^;\n]*")
 
 
 def unreachable_line(text: str) -> str | None:
-    """The phrase saying the cluster could not be reached, or None when the text says no such thing."""
-    lines = [m.group(0).strip() for m in _UNREACHABLE.finditer(text)]
-    # kubectl's last line is its own summary; the ones before are client-go's noisy retries.
-    return lines[-1][:300] if lines else None
+    """Why the cluster could not be used, when the text (kubectl's or helm's stderr, an error message) says
+    so; None for a failure of one request (a missing object, an RBAC refusal of one resource)."""
+    found = classify(text)
+    return found.message if found is not None and found.cluster_wide else None
 
 
 class Status(StrEnum):
@@ -60,6 +54,8 @@ class CommandResult:
     error: str | None = None  # why it did not run, or a timeout
     approver: str | None = None
     pinned_argv: tuple[str, ...] = ()  # what actually ran
+    # Why kubectl/helm could not use the cluster (the kubeconfig, the credentials, the network), when they failed.
+    diagnosis: Diagnosis | None = None
 
     @property
     def executed(self) -> bool:
@@ -72,7 +68,11 @@ class CommandResult:
     @property
     def unreachable(self) -> str | None:
         """Why the cluster could not be reached, when that is why the command failed."""
-        return None if self.ok or not self.executed else unreachable_line(self.stderr)
+        if self.ok or not self.executed:
+            return None
+        if self.diagnosis is not None:
+            return self.diagnosis.message if self.diagnosis.cluster_wide else None
+        return unreachable_line(self.stderr)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -55,6 +55,9 @@ def format_result(result: CommandResult, *, budget_tokens: int, extra_patterns: 
         body = f"{body.rstrip()}\n[stderr]\n{result.stderr}" if body.strip() else f"[stderr]\n{result.stderr}"
     if not body.strip():
         body = "(no output)"
+    if result.diagnosis is not None:
+        # Inside the untrusted block: it quotes a line of stderr, which the server's error message shaped.
+        body = f"{body.rstrip()}\n[aiops: {result.diagnosis.title}] {result.diagnosis}"
     body = cut_to_budget(redact(body, extra_patterns), budget_tokens)
     return f"$ {command} ({status})\n{untrusted_block(body)}"
 

@@ -80,12 +80,19 @@ def test_yes_runs_writes_but_never_destructive_ones(cli_env: Path, fake_kubectl:
     assert [c[:2] for c in fake_kubectl.commands()] == [["kubectl", "scale"]]
 
 
-def test_dry_run_runs_nothing(cli_env: Path, fake_kubectl: FakeKubectl, capsys: pytest.CaptureFixture[str]) -> None:
-    main(["--config", str(cli_env), "ask", "--offline", "--dry-run", "-o", "json", "scale web to 5"])
-    doc = json.loads(capsys.readouterr().out)
+@pytest.mark.parametrize("flag", ["--plan", "--dry-run"])
+def test_plan_runs_nothing(cli_env: Path, fake_kubectl: FakeKubectl, capsys: pytest.CaptureFixture[str],
+                           flag: str) -> None:
+    """--plan (issue 13 item 11: --dry-run, its old name, still works here and says what to type instead)."""
+    main(["--config", str(cli_env), "ask", "--offline", flag, "-o", "json", "scale web to 5"])
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
     assert doc["plan"] == [{"tool": "scale", "argv": ["kubectl", "scale", "deployment/web", "--replicas=5"],
                             "decision": "confirm", "executed": False, "exit_code": None}]
     assert fake_kubectl.calls() == []
+    notes = [line for line in captured.err.splitlines() if "--dry-run" in line]
+    assert notes == ([] if flag == "--plan" else ["aiops: `ask --dry-run` is now `ask --plan` (plan only, nothing "
+                                                  "runs); --dry-run still works here for now"])
 
 
 def test_offline_prints_the_manual_commands(cli_env: Path, fake_kubectl: FakeKubectl,
@@ -157,7 +164,8 @@ def test_a_hung_model_shows_progress_then_falls_back(cli_env: Path, fake_kubectl
     (["--offline", "show logs for web"], OK),
     (["--offline", "write me a poem"], FAILURE),  # not understood: nothing worked
     (["--offline", "scale web to 3"], DENIED),  # a change asked for, not approved (no terminal, no --yes)
-    (["--offline", "--dry-run", "scale web to 3"], OK),
+    (["--offline", "--plan", "scale web to 3"], OK),
+    (["--offline", "--dry-run", "scale web to 3"], OK),  # the deprecated name of --plan
     (["--offline", "--yes", "scale web to 3"], OK),
     (["--offline", "why did web scale to 5 replicas?"], OK),  # a question: reads only
     (["--offline", "--yes", "uninstall release web"], DENIED),  # destructive: --yes never approves it

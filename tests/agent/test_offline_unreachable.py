@@ -40,7 +40,8 @@ def test_offline_ask_against_an_unreachable_cluster(tmp_path: Path) -> None:
                            "show logs for taskflow-backend"], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=120, stdin=subprocess.DEVNULL)
     assert proc.returncode == FAILURE, proc.stderr  # nothing worked: a script must be able to tell
-    assert "The cluster did not answer** (context lab)" in proc.stdout
+    assert "The cluster could not be used** (context lab)" in proc.stdout
     assert "127.0.0.1:9" in proc.stdout and "aiops analyze --demo" in proc.stdout
+    assert "connection refused" in proc.stdout  # which problem it is (aiops_chat.cluster_problems)
     assert "memcache.go" not in proc.stdout  # client-go's retry noise stays out of the answer
     assert "kubectl --context lab --namespace default logs deployment/taskflow-backend --tail=200" in proc.stdout

@@ -79,7 +79,15 @@ def test_aiops_run_cli(kube_cluster, kube_namespace: str, tmp_path: Path) -> Non
     assert proposed.returncode == 3 and "not approved" in proposed.stderr
     assert kube_cluster.kubectl("get", "configmap", "a", "-n", kube_namespace, check=False).returncode != 0
 
-    applied = _aiops(kube_cluster, tmp_path, *ns, "run", "--yes", "--dry-run", "--", "kubectl", "create",
+    # --dry-run changes nothing, --yes or not: the server's dry run is shown instead (issue 13 item 11).
+    dry = _aiops(kube_cluster, tmp_path, *ns, "run", "--yes", "--dry-run", "--", "kubectl", "create",
+                 "configmap", "a", "--from-literal=k=v")
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run, nothing changes" in dry.stderr and "name: a" in dry.stdout
+    assert kube_cluster.kubectl("get", "configmap", "a", "-n", kube_namespace, check=False).returncode != 0
+
+    # --preview shows the same, then asks (here --yes answers).
+    applied = _aiops(kube_cluster, tmp_path, *ns, "run", "--yes", "--preview", "--", "kubectl", "create",
                      "configmap", "a", "--from-literal=k=v")
     assert applied.returncode == 0, applied.stderr
     assert "preview" in applied.stderr

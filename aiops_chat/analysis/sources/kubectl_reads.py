@@ -64,6 +64,7 @@ def collect(read: ReadFn, *, namespace: str | None, all_namespaces: bool = False
         return True
 
     if not fetch(list(NAMESPACED), scope):
+        _stop_if_cluster_unusable(commands[-1])
         for resource in NAMESPACED:
             if not fetch([resource], scope):
                 notes.append(f"could not list {resource}: {_why(commands[-1])}")
@@ -104,6 +105,17 @@ def _by_kind(objects: list[Obj]) -> dict[str, list[Obj]]:
     for obj in objects:
         out.setdefault(str(obj["kind"]), []).append(obj)
     return out
+
+
+def _stop_if_cluster_unusable(result: CommandResult) -> None:
+    """A kubeconfig, credential or network problem fails every list the same way: say it once, by name
+    (aiops_chat.cluster_problems), instead of trying each kind and reporting "could not list" sixteen times."""
+    from aiops_chat.errors import ClusterError
+
+    if result.diagnosis is not None and result.diagnosis.cluster_wide:
+        raise result.diagnosis.error()
+    if result.unreachable:
+        raise ClusterError(result.unreachable)
 
 
 def _why(result: CommandResult) -> str:
