@@ -22,7 +22,7 @@ from aiops_chat.agent.session import ChatSession
 from aiops_chat.audit import AuditLog
 from aiops_chat.config import AuditConfig, Config, LLMConfig, PolicyConfig, Runtime
 from tests.agent.helpers import Recorder, call, calls
-from tests.llm.openai_wire import BASE_URL, ScriptedModel, serve
+from tests.support.openai_wire import BASE_URL, ScriptedModel, serve
 from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.cluster

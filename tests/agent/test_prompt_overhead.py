@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from tests.agent.helpers import make_session
-from tests.llm.openai_wire import ScriptedModel, serve
+from tests.support.openai_wire import ScriptedModel, serve
 from tests.tools.fake_kubectl import FakeKubectl
 
 BUDGET_TOKENS = 1500

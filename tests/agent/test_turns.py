@@ -9,7 +9,7 @@ import httpx
 from aiops_chat.agent.events import Notice, TextDelta, ToolCallFinished, ToolCallStarted, TurnFinished
 from aiops_chat.tools.output import BEGIN
 from tests.agent.helpers import Recorder, call, calls, make_session, tool_messages
-from tests.llm.openai_wire import Reply, ScriptedModel, serve
+from tests.support.openai_wire import Reply, ScriptedModel, serve
 from tests.tools.fake_kubectl import FakeKubectl
 
 

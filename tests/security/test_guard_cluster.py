@@ -19,7 +19,7 @@ from aiops_chat.execution.approval import ApproveWrites
 from aiops_chat.tools.guard import _TRUSTED_TABLES, trusted_output
 from tests.agent.helpers import call, calls
 from tests.agent.test_cluster_e2e import cluster_config, manifest
-from tests.llm.openai_wire import ScriptedModel, serve
+from tests.support.openai_wire import ScriptedModel, serve
 
 pytestmark = pytest.mark.cluster
 

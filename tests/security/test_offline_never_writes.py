@@ -19,7 +19,7 @@ from aiops_chat.execution.approval import ApproveWrites
 from aiops_chat.tui.screens.health import question_about
 from tests.agent.helpers import Recorder, call, calls, make_session
 from tests.agent.test_offline_phrasings import WRITES
-from tests.llm.openai_wire import ScriptedModel, serve
+from tests.support.openai_wire import ScriptedModel, serve
 from tests.tools.fake_kubectl import FakeKubectl
 
 

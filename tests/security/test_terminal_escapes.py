@@ -27,7 +27,7 @@ from aiops_chat.execution.result import CommandResult
 from aiops_chat.policy import Decision, Risk, Verdict
 from aiops_chat.safe_text import json_visible, visible
 from tests.agent.helpers import call, calls
-from tests.llm.openai_wire import BASE_URL, ScriptedModel, serve
+from tests.support.openai_wire import BASE_URL, ScriptedModel, serve
 from tests.tools.fake_kubectl import FakeKubectl
 
 PAYLOADS = {
