@@ -9,8 +9,8 @@ import httpx
 from aiops_chat.agent.events import Notice, TextDelta, ToolCallFinished, ToolCallStarted, TurnFinished
 from aiops_chat.tools.output import BEGIN
 from tests.agent.helpers import Recorder, call, calls, make_session, tool_messages
+from tests.support.fake_kubectl import FakeKubectl
 from tests.support.openai_wire import Reply, ScriptedModel, serve
-from tests.tools.fake_kubectl import FakeKubectl
 
 
 def test_plain_answer(fake_kubectl: FakeKubectl) -> None:

@@ -4,19 +4,11 @@ are still offered, pinned to the session's context and namespace."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from aiops_chat.audit import AuditLog
 from tests.agent.helpers import Recorder, make_session
-from tests.tools.fake_kubectl import FakeKubectl
-
-
-@pytest.fixture
-def fake_kubectl(tmp_path: Path) -> FakeKubectl:
-    return FakeKubectl(tmp_path)
-
+from tests.support.fake_kubectl import FakeKubectl
 
 SCALE = "kubectl --context fake-ctx --namespace shop scale deployment/web --replicas=3"
 

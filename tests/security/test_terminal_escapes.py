@@ -27,8 +27,8 @@ from aiops_chat.execution.result import CommandResult
 from aiops_chat.policy import Decision, Risk, Verdict
 from aiops_chat.safe_text import json_visible, visible
 from tests.agent.helpers import call, calls
+from tests.support.fake_kubectl import FakeKubectl
 from tests.support.openai_wire import BASE_URL, ScriptedModel, serve
-from tests.tools.fake_kubectl import FakeKubectl
 
 PAYLOADS = {
     "osc52": "\x1b]52;c;ZWNobyBwd25lZA==\x07",
@@ -86,11 +86,6 @@ def test_rich_passes_escape_sequences_through() -> None:
 
 
 # -- the CLI -------------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def fake_kubectl(tmp_path: Path) -> FakeKubectl:
-    return FakeKubectl(tmp_path)
-
 
 @pytest.fixture
 def cli_env(fake_kubectl: FakeKubectl, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:

@@ -17,7 +17,7 @@ from aiops_chat.tools.output import BEGIN
 from aiops_chat.tools.registry import default_registry
 from aiops_chat.tools.runner import ToolRunner
 from tests.agent.helpers import Recorder
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
 
 
 def make_runner(fake: FakeKubectl, *, tier: str = "confirm", approver: object = None, dry_run: bool = False,
