@@ -49,10 +49,11 @@ def workloads(kube_cluster: Any, kube_namespace: str) -> dict[str, str]:
         kube_cluster.kubectl("apply", "-n", kube_namespace, "-f", "-", input=manifest(name, state))
     pods: dict[str, str] = {}
     for name in ("web", "api"):
-        items = wait_until(
-            lambda n=name: kube_cluster.kubectl_json("get", "pods", "-n", kube_namespace, "-l", f"app={n}")["items"],
-            lambda items: bool(items) and bool(items[0].get("status", {}).get("containerStatuses")),
-            timeout=60, what=f"a {name} pod with container statuses")
+        def pods_of(n: str = name) -> list[Any]:
+            return list(kube_cluster.kubectl_json("get", "pods", "-n", kube_namespace, "-l", f"app={n}")["items"])
+
+        items = wait_until(pods_of, lambda items: bool(items) and bool(items[0].get("status", {}).get("containerStatuses")),
+                           timeout=60, what=f"a {name} pod with container statuses")
         pods[name] = items[0]["metadata"]["name"]
     return pods
 

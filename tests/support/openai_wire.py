@@ -185,10 +185,12 @@ class ScriptedModel:
             raise reply.raise_
         if reply.status != 200:
             return error_response(reply.status, headers=reply.headers)
-        usage = {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens}
+        tokens = reply.prompt_tokens, reply.completion_tokens
         if body.get("stream"):
-            return sse_response(sse_chunks(reply.content, reply.tool_calls, piece=reply.piece, **usage))
-        return httpx.Response(200, json=completion_body(reply.content, reply.tool_calls, **usage))
+            return sse_response(sse_chunks(reply.content, reply.tool_calls, piece=reply.piece,
+                                           prompt_tokens=tokens[0], completion_tokens=tokens[1]))
+        return httpx.Response(200, json=completion_body(reply.content, reply.tool_calls, prompt_tokens=tokens[0],
+                                                        completion_tokens=tokens[1]))
 
     def all_request_text(self) -> str:
         return b"\n".join(self.raw_bodies).decode("utf-8", "replace")
