@@ -24,6 +24,8 @@ from aiops_chat.execution.result import CommandResult
 from aiops_chat.llm.templates import render_prompt
 from aiops_chat.llm.types import Usage
 from aiops_chat.redaction import redact
+from aiops_chat.sessions.fit import CONTEXT_CHARS, fit_history
+from aiops_chat.sessions.store import SessionStore, StoredSession, new_id
 from aiops_chat.tools.guard import InjectionGuard
 from aiops_chat.tools.registry import Registry, default_registry
 from aiops_chat.tools.runner import ToolRunner
@@ -44,6 +46,7 @@ class SessionStatus:
     model: str | None  # None: no model, the turn goes to the fallback chain
     mode: TurnMode  # what the next turn tries first
     tokens_used: int
+    session_id: str | None = None  # the saved conversation's id (aiops sessions), when one is saved
 
 
 class ChatSession:
@@ -60,6 +63,8 @@ class ChatSession:
         llm: LLMClient | None = None,
         audit: AuditLog | None = None,
         registry: Registry | None = None,
+        store: SessionStore | None = None,
+        resume: str | None = None,
     ) -> None:
         self.cfg = cfg
         self.source = source
@@ -77,6 +82,31 @@ class ChatSession:
         self.llm_problem: str | None = None  # why there is no model, for the fallback's notice
         if llm is None and not offline:
             self._connect(cfg)
+        self.store = store
+        self.stored: StoredSession | None = None
+        if store is not None and resume:
+            self.stored = store.load(resume)
+            self.history = list(self.stored.history)
+            if any(m.get("role") != "user" for m in self.history):
+                # That conversation showed the model cluster output: its writes from now on need a person,
+                # as they would have had it never been interrupted. Approvals themselves are never stored.
+                self.guard.observe(("resumed", "session", self.stored.id), executed=True, untrusted_text=True)
+        elif store is not None:
+            self._new_stored()
+
+    def _new_stored(self) -> None:
+        target = self.executor.target
+        self.stored = StoredSession(new_id(), self.source, target.context, target.namespace)
+
+    @property
+    def session_id(self) -> str | None:
+        return self.stored.id if self.stored is not None else None
+
+    def _save(self) -> None:
+        """After every turn: a crash loses at most the turn in flight (store.py writes atomically)."""
+        if self.store is not None and self.stored is not None:
+            self.stored.history = self.history
+            self.store.save(self.stored)
 
     def _connect(self, cfg: Config) -> None:
         from aiops_chat.llm.client import LLMClient
@@ -102,6 +132,11 @@ class ChatSession:
             reason = "--offline" if self.offline else (self.llm_problem or "no LLM configured")
             return self._fallback(text, runner, reason, Usage(), on_event, cancel)
         self.history.append({"role": "user", "content": text})
+        fitted = fit_history(self.history, CONTEXT_CHARS)
+        if fitted.changed:
+            self.history[:] = fitted.history
+            on_event(Notice(f"the conversation is long: {fitted.dropped_outputs} older tool outputs dropped and "
+                            f"{fitted.cut_answers} older answers cut to fit the model's context (your words are kept)"))
         limits = Limits(max_steps=self.cfg.agent.max_steps, max_repeats=self.cfg.agent.max_repeats)
         self.llm.on_wait = lambda note: on_event(Notice(note))  # "waiting for the model at URL, try 2 of 4"
         try:
@@ -115,6 +150,7 @@ class ChatSession:
             return self._fallback(text, runner, exc.message, Usage(), on_event, cancel, asked=True)
         self.executed.extend(runner.executed)
         self.tokens_used += outcome.usage.total_tokens
+        self._save()
         finished = TurnFinished(outcome.answer, list(runner.plan), outcome.usage, TurnMode.LLM)
         on_event(finished)
         return finished
@@ -127,6 +163,7 @@ class ChatSession:
         result = run_fallback(text, cfg=self.cfg, runner=runner, reason=reason, on_event=on_event, cancel=cancel)
         self.executed.extend(runner.executed)
         self.history.append({"role": "assistant", "content": result.answer})
+        self._save()
         # Streamed as one piece, so front ends that render deltas show every mode's answer the same way.
         on_event(TextDelta(result.answer))
         finished = TurnFinished(result.answer, list(runner.plan), usage, result.mode)
@@ -166,6 +203,8 @@ class ChatSession:
         """Forget the conversation (and with it whatever untrusted text the model had read)."""
         self.history.clear()
         self.guard.reset()
+        if self.store is not None:
+            self._new_stored()  # the saved conversation stays as it was; the next turn starts another
 
     @property
     def status(self) -> SessionStatus:
@@ -176,4 +215,4 @@ class ChatSession:
             mode, model = (TurnMode.KUBECTL_AI if find_kubectl_ai(self.cfg) else TurnMode.OFFLINE), None
         target = self.executor.target
         return SessionStatus(target.context, target.namespace, self.executor.policy.tier, model, mode,
-                             self.tokens_used)
+                             self.tokens_used, self.session_id)

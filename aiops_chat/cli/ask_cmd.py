@@ -20,6 +20,7 @@ import sys
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from aiops_chat.agent.attachments import HEAD_CHARS, MAX_CHARS, TAIL_CHARS
+from aiops_chat.cli.examples import add_examples
 from aiops_chat.exit_codes import DENIED, FAILURE, OK
 from aiops_chat.safe_text import json_visible, visible
 
@@ -67,16 +68,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "after reading logs or events)")
     p.add_argument("--dry-run", action="store_true", help="plan only: run nothing, not even reads")
     p.add_argument("--offline", action="store_true", help="do not use the language model")
+    p.add_argument("--session", metavar="ID", help="continue a saved conversation (see `aiops sessions list`)")
     p.add_argument("--file", dest="files", action="append", default=[], metavar="FILE",
                    help="send this file's text with the question (repeatable; '-' reads standard input)")
     p.add_argument("--no-stdin", action="store_true", help="ignore text piped to standard input")
     p.add_argument("-o", "--output", choices=("text", "json"), default="text", help="text (Markdown) or json")
+    add_examples(p, 'aiops ask "why is taskflow-backend not ready?"', 'aiops ask -n shop "scale web to 2 replicas"     # the write waits for y/N', 'aiops ask --dry-run "restart web"               # plan only, nothing runs', 'aiops ask --offline -o json "what is broken?"')
     p.set_defaults(handler=run_ask)
 
 
 def run_ask(args: argparse.Namespace) -> int:
     from aiops_chat.agent.session import ChatSession
     from aiops_chat.audit import AuditLog
+    from aiops_chat.cli.sessions_cmd import store_for
     from aiops_chat.config import load_config
     from aiops_chat.errors import LLMError
 
@@ -86,7 +90,10 @@ def run_ask(args: argparse.Namespace) -> int:
     audit = AuditLog.for_config(cfg) if cfg.audit.enabled else None
     session = ChatSession(cfg, context=args.context, namespace=args.namespace, source="ask",
                           approver=make_approver(cfg, yes=args.yes), offline=args.offline, dry_run=args.dry_run,
-                          audit=audit)
+                          audit=audit, store=store_for(cfg), resume=args.session)
+    if session.session_id:
+        print(f"aiops: session {session.session_id} (continue it: aiops ask --session {session.session_id} ...)",
+              file=sys.stderr)
     printer = EventPrinter(sys.stdout, sys.stderr, stream_answer=args.output == "text", verbose=args.verbose)
     text = with_attachments(session, question, attached)
     try:
