@@ -96,7 +96,7 @@ _TRUSTED_TABLES = frozenset({
     "validatingwebhookconfigurations",
 })
 _BUILTIN: dict[str, Kind] = {w: k for k in map(kinds.by_plural, sorted(_TRUSTED_TABLES)) for w in k.words}
-_BUILTIN["endpoint"] = kinds.by_plural("endpoints")  # trusted before the kinds table existed; kept as it was
+_BUILTIN["endpoint"] = kinds.by_plural("endpoints")  # trusted before the table; kubectl rejects the word itself
 # -o wide adds free text for these: IMAGES (any string without outer spaces) for kinds with a pod template;
 # OS-IMAGE, KERNEL-VERSION, CONTAINER-RUNTIME for nodes.
 _FREE_TEXT_WHEN_WIDE = frozenset({"deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs",
