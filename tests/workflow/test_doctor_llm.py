@@ -17,8 +17,9 @@ from tests.support.openai_wire import Reply, ScriptedModel, serve_http, tool_cal
 
 @pytest.fixture()
 def endpoint() -> Iterator[str]:
-    """doctor asks for the models, then a tool call (non-streamed), then a streamed answer."""
-    model = ScriptedModel([Reply(tool_calls=[tool_call("ping", {"word": "pong"}, "call_1")]), Reply("1 2 3")])
+    """doctor asks for the models, then a tool call unstreamed and streamed, then a streamed answer."""
+    ping = Reply(tool_calls=[tool_call("ping", {"word": "pong"}, "call_1")])
+    model = ScriptedModel([ping, ping, Reply("1 2 3")])
     with serve_http(model) as base_url:
         yield base_url
 
