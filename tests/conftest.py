@@ -1,3 +1,3 @@
-"""Shared test setup: the real test control plane's fixtures (kube_cluster, kube_namespace)."""
+"""Shared test setup: the real test control plane's fixtures (kube_cluster, kube_namespace) and fake_kubectl."""
 
-pytest_plugins = ["tests.support.plugin"]
+pytest_plugins = ["tests.support.plugin", "tests.support.fixtures"]

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from aiops_chat import kinds
 from aiops_chat.agent.request_text import KINDS, NAME, NAME_RE, STOP_WORDS, strip_lead_in
 from aiops_chat.tools import helm_tools, kubectl_tools
 
-WORKLOAD_WORDS = {w: k for w, k in KINDS.items()
-                  if k in ("deployments", "statefulsets", "daemonsets", "replicasets")}
-WORKLOADS = {"deployments": "deployment", "statefulsets": "statefulset", "daemonsets": "daemonset",
-             "replicasets": "replicaset"}
+# Kinds whose replicas, image and rollout a write may change: plural -> singular, for `kind/name`.
+WORKLOADS = {p: kinds.by_plural(p).singular for p in ("deployments", "statefulsets", "daemonsets", "replicasets")}
+WORKLOAD_WORDS = {w: k for w, k in KINDS.items() if k in WORKLOADS}
 PRONOUNS = frozenset({"it", "them", "that", "this"})
 IMAGE = r"[a-z0-9][a-z0-9._/-]*(?::[a-z0-9][\w.-]*|@sha256:[a-f0-9]{64})"
 _KIND_ALT = "|".join(sorted(WORKLOAD_WORDS, key=len, reverse=True))

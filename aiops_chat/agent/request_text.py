@@ -12,48 +12,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from aiops_chat import kinds
+
 NAME = r"[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?"
 NAME_RE = re.compile(rf"^{NAME}$")
 
-# Words for kinds, to the name kubectl knows them by.
-KINDS: dict[str, str] = {}
-for _name, _words in {
-    "pods": "pod pods po",
-    "deployments": "deployment deployments deploy deploys",
-    "services": "service services svc",
-    "nodes": "node nodes",
-    "statefulsets": "statefulset statefulsets sts",
-    "daemonsets": "daemonset daemonsets ds",
-    "replicasets": "replicaset replicasets rs",
-    "jobs": "job jobs",
-    "cronjobs": "cronjob cronjobs cj",
-    "configmaps": "configmap configmaps cm",
-    "secrets": "secret secrets",
-    "ingresses": "ingress ingresses ing",
-    "persistentvolumeclaims": "pvc pvcs persistentvolumeclaim persistentvolumeclaims",
-    "persistentvolumes": "pv pvs persistentvolume persistentvolumes",
-    "namespaces": "namespaces",
-    "events": "event events ev",
-    "horizontalpodautoscalers": "hpa hpas horizontalpodautoscaler horizontalpodautoscalers autoscaler autoscalers",
-    "endpoints": "endpoint endpoints ep",
-    "serviceaccounts": "serviceaccount serviceaccounts sa",
-    "storageclasses": "storageclass storageclasses sc",
-    "networkpolicies": "networkpolicy networkpolicies netpol",
-    "poddisruptionbudgets": "pdb pdbs poddisruptionbudget poddisruptionbudgets",
-    "roles": "role roles",
-    "rolebindings": "rolebinding rolebindings",
-    "clusterroles": "clusterrole clusterroles",
-    "clusterrolebindings": "clusterrolebinding clusterrolebindings",
-    "resourcequotas": "resourcequota resourcequotas quota quotas",
-    "limitranges": "limitrange limitranges",
-    "ingressclasses": "ingressclass ingressclasses",
-    "priorityclasses": "priorityclass priorityclasses",
-    "mutatingwebhookconfigurations": "mutatingwebhookconfiguration mutatingwebhookconfigurations",
-    "validatingwebhookconfigurations": "validatingwebhookconfiguration validatingwebhookconfigurations",
-    "all": "everything",
-}.items():
-    for _w in _words.split():
-        KINDS[_w] = _name
+# Words for kinds, to the name kubectl knows them by: kubectl's own names for the kinds a request may
+# name, less the ones that are also English ("no", "namespace" in "in namespace shop"), plus plain words.
+_REQUEST_KINDS = (
+    "pods", "deployments", "services", "nodes", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs",
+    "configmaps", "secrets", "ingresses", "persistentvolumeclaims", "persistentvolumes", "namespaces", "events",
+    "horizontalpodautoscalers", "endpoints", "serviceaccounts", "storageclasses", "networkpolicies",
+    "poddisruptionbudgets", "roles", "rolebindings", "clusterroles", "clusterrolebindings", "resourcequotas",
+    "limitranges", "ingressclasses", "priorityclasses", "mutatingwebhookconfigurations",
+    "validatingwebhookconfigurations",
+)
+_NOT_KIND_WORDS = frozenset({"no", "namespace", "ns", "limits", "pc"})
+_MORE_KIND_WORDS = {
+    "deployments": "deploys", "persistentvolumeclaims": "pvcs", "persistentvolumes": "pvs",
+    "horizontalpodautoscalers": "hpas autoscaler autoscalers", "endpoints": "endpoint",
+    "poddisruptionbudgets": "pdbs", "resourcequotas": "quotas", "all": "everything",
+}
+KINDS: dict[str, str] = {
+    w: k.plural for k in map(kinds.by_plural, _REQUEST_KINDS) for w in k.words if w not in _NOT_KIND_WORDS}
+KINDS.update((w, plural) for plural, words in _MORE_KIND_WORDS.items() for w in words.split())
 
 # Function words, and the verbs, adjectives and nouns requests are made of: none of them is ever taken as
 # the name of an object. A word list reads better as text than as a 400-item literal.

@@ -120,61 +120,95 @@ def recommend(inv: Inventory) -> list[Recommendation]:
     return recs
 
 
-def _container(kind: str, obj: Obj, c: Mapping[str, Any], u: _Usage | None) -> Iterator[Recommendation]:
-    ns, name, cname = namespace_of(obj), name_of(obj), str(c.get("name") or "")
-    res = c.get("resources") or {}
-    req, lim = res.get("requests") or {}, res.get("limits") or {}
-    current = {f"requests.{k}": str(v) for k, v in req.items()} | {f"limits.{k}": str(v) for k, v in lim.items()}
-    cpu_used = max(u.cpu) if u and u.cpu else None
-    mem_used = max(u.memory) if u and u.memory else None
-    used = {k: v for k, v in (("cpu", f"{cpu_used:.0f}m" if cpu_used is not None else None),
-                               ("memory", f"{mem_used / 2**20:.0f}Mi" if mem_used is not None else None)) if v}
-    ref = f"{RESOURCE[kind]}/{name}"
+@dataclass(frozen=True)
+class _Sizing:
+    """One container of one workload: what it asks for, and the most it was seen using."""
 
-    def make(sev: Severity, reason: str, message: str, requests: dict[str, str], limits: dict[str, str]) -> Recommendation:
-        args = []
-        if requests:
-            args.append("--requests=" + ",".join(f"{k}={v}" for k, v in requests.items()))
-        if limits:
-            args.append("--limits=" + ",".join(f"{k}={v}" for k, v in limits.items()))
+    kind: str
+    obj: Obj
+    container: str
+    requests: Mapping[str, Any]
+    limits: Mapping[str, Any]
+    measured: bool           # metrics were read for it (False: no metrics API, or no sample)
+    cpu_used: float | None   # millicores
+    mem_used: float | None   # bytes
+
+    @classmethod
+    def of(cls, kind: str, obj: Obj, c: Mapping[str, Any], u: _Usage | None) -> _Sizing:
+        res = c.get("resources") or {}
+        return cls(kind, obj, str(c.get("name") or ""), res.get("requests") or {}, res.get("limits") or {},
+                   measured=u is not None, cpu_used=max(u.cpu) if u and u.cpu else None,
+                   mem_used=max(u.memory) if u and u.memory else None)
+
+    @property
+    def used(self) -> dict[str, str]:
+        return {k: v for k, v in (
+            ("cpu", f"{self.cpu_used:.0f}m" if self.cpu_used is not None else None),
+            ("memory", f"{self.mem_used / 2**20:.0f}Mi" if self.mem_used is not None else None)) if v}
+
+    def suggest_cpu(self) -> str:
+        return format_cpu(self.cpu_used * HEADROOM) if self.cpu_used is not None else "100m"
+
+    def suggest_mem(self) -> str:
+        return format_memory(self.mem_used * HEADROOM) if self.mem_used is not None else "128Mi"
+
+    def advise(self, severity: Severity, reason: str, message: str, *, requests: Mapping[str, str] = {},
+               limits: Mapping[str, str] = {}) -> Recommendation:
+        ns, name = namespace_of(self.obj), name_of(self.obj)
+        args = [f"--{section}=" + ",".join(f"{k}={v}" for k, v in values.items())
+                for section, values in (("requests", requests), ("limits", limits)) if values]
         return Recommendation(
-            kind, ns, name, cname, sev, reason, message, current, used,
-            {**{f"requests.{k}": v for k, v in requests.items()}, **{f"limits.{k}": v for k, v in limits.items()}},
-            kubectl("set", "resources", ref, "-c", cname, *args, namespace=ns),
-            _helm_snippet(cname, requests, limits) if _helm_managed(obj) else None,
+            kind=self.kind, namespace=ns, name=name, container=self.container, severity=severity, reason=reason,
+            message=message,
+            current={f"requests.{k}": str(v) for k, v in self.requests.items()}
+            | {f"limits.{k}": str(v) for k, v in self.limits.items()},
+            usage=self.used,
+            recommended={**{f"requests.{k}": v for k, v in requests.items()},
+                         **{f"limits.{k}": v for k, v in limits.items()}},
+            command=kubectl("set", "resources", f"{RESOURCE[self.kind]}/{name}", "-c", self.container, *args,
+                            namespace=ns),
+            helm_values=_helm_snippet(self.container, requests, limits) if _helm_managed(self.obj) else None,
         )
 
-    def suggest_cpu() -> str:
-        return format_cpu(cpu_used * HEADROOM) if cpu_used is not None else "100m"
 
-    def suggest_mem() -> str:
-        return format_memory(mem_used * HEADROOM) if mem_used is not None else "128Mi"
+def _container(kind: str, obj: Obj, c: Mapping[str, Any], u: _Usage | None) -> Iterator[Recommendation]:
+    s = _Sizing.of(kind, obj, c, u)
+    yield from _unset(s)
+    if s.measured:
+        yield from _resized(s)
+        yield from _near_memory_limit(s)
 
+
+def _unset(s: _Sizing) -> Iterator[Recommendation]:
+    req, lim = s.requests, s.limits
     if not req.get("cpu") or not req.get("memory"):
-        requests = {"cpu": str(req.get("cpu") or suggest_cpu()), "memory": str(req.get("memory") or suggest_mem())}
-        basis = "from current usage" if used else "as a starting point (no usage data)"
-        yield make(Severity.WARNING, "MissingRequests",
-                   f"No {' or '.join(k for k in ('cpu', 'memory') if not req.get(k))} request; the scheduler places "
-                   f"it blind and it is evicted first under pressure. Suggested {basis}.", requests, {})
+        requests = {"cpu": str(req.get("cpu") or s.suggest_cpu()), "memory": str(req.get("memory") or s.suggest_mem())}
+        basis = "from current usage" if s.used else "as a starting point (no usage data)"
+        yield s.advise(Severity.WARNING, "MissingRequests",
+                       f"No {' or '.join(k for k in ('cpu', 'memory') if not req.get(k))} request; the scheduler "
+                       f"places it blind and it is evicted first under pressure. Suggested {basis}.", requests=requests)
     if not lim.get("memory"):
-        base = memory_bytes(req.get("memory")) or (mem_used * HEADROOM if mem_used else 128 * 2**20)
-        yield make(Severity.INFO, "MissingLimits",
-                   "No memory limit; a leak in this container can take the whole node's memory.", {},
-                   {"memory": format_memory(max(base, (mem_used or 0) * HEADROOM) * 2)})
-    if u is None:
-        return
+        base = memory_bytes(req.get("memory")) or (s.mem_used * HEADROOM if s.mem_used else 128 * 2**20)
+        yield s.advise(Severity.INFO, "MissingLimits",
+                       "No memory limit; a leak in this container can take the whole node's memory.",
+                       limits={"memory": format_memory(max(base, (s.mem_used or 0) * HEADROOM) * 2)})
+
+
+def _resized(s: _Sizing) -> Iterator[Recommendation]:
+    """Requests far above what it uses (waste) or close below it (throttling, eviction)."""
     changes: dict[str, str] = {}
     notes: list[str] = []
     under = False
+    used = s.used
     for res_name, used_v, parse, fmt, floor, least in (
-        ("cpu", cpu_used, cpu_millis, format_cpu, MIN_WASTE_CPU, MIN_CPU),
-        ("memory", mem_used, memory_bytes, format_memory, MIN_WASTE_MEM, MIN_MEM),
+        ("cpu", s.cpu_used, cpu_millis, format_cpu, MIN_WASTE_CPU, MIN_CPU),
+        ("memory", s.mem_used, memory_bytes, format_memory, MIN_WASTE_MEM, MIN_MEM),
     ):
-        requested = parse(req.get(res_name)) if req.get(res_name) else None
+        requested = parse(s.requests.get(res_name)) if s.requests.get(res_name) else None
         if used_v is None or not requested:
             continue
         target = max(used_v * HEADROOM, least)
-        share = f"{used[res_name]} {res_name}, {used_v / requested:.0%} of its {req[res_name]} request"
+        share = f"{used[res_name]} {res_name}, {used_v / requested:.0%} of its {s.requests[res_name]} request"
         if used_v < OVER * requested and requested - target >= floor:
             changes[res_name] = fmt(target)
             notes.append(f"uses {share} (the rest is reserved for nothing)")
@@ -183,13 +217,17 @@ def _container(kind: str, obj: Obj, c: Mapping[str, Any], u: _Usage | None) -> I
             changes[res_name] = fmt(target)
             notes.append(f"uses {share} ({'throttled' if res_name == 'cpu' else 'evicted first'} under contention)")
     if changes:
-        yield make(Severity.WARNING if under else Severity.INFO, "UnderProvisioned" if under else "OverProvisioned",
-                   "It " + "; it ".join(notes) + ".", changes, {})
+        yield s.advise(Severity.WARNING if under else Severity.INFO, "UnderProvisioned" if under else "OverProvisioned",
+                       "It " + "; it ".join(notes) + ".", requests=changes)
+
+
+def _near_memory_limit(s: _Sizing) -> Iterator[Recommendation]:
+    lim = s.limits
     limit = memory_bytes(lim.get("memory")) if lim.get("memory") else None
-    if limit and mem_used is not None and mem_used > UNDER * limit:
-        yield make(Severity.CRITICAL, "NearMemoryLimit",
-                   f"Uses {used['memory']} of its {lim['memory']} memory limit ({mem_used / limit:.0%}); "
-                   "the next spike is an OOM kill.", {}, {"memory": format_memory(mem_used * 2)})
+    if limit and s.mem_used is not None and s.mem_used > UNDER * limit:
+        yield s.advise(Severity.CRITICAL, "NearMemoryLimit",
+                       f"Uses {s.used['memory']} of its {lim['memory']} memory limit ({s.mem_used / limit:.0%}); "
+                       "the next spike is an OOM kill.", limits={"memory": format_memory(s.mem_used * 2)})
 
 
 def _replicas(inv: Inventory) -> Iterator[Recommendation]:

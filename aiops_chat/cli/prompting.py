@@ -31,7 +31,7 @@ class TerminalApprover:
 
     def __call__(self, verdict: Verdict, argv: Sequence[str]) -> ApprovalResult:
         with self._streams() as (inp, out):
-            risk = str(getattr(verdict.risk, "value", verdict.risk))
+            risk = verdict.risk.value
             out.write(visible(f"\naiops wants to run ({risk}):\n    {shlex.join(argv)}\n    why asked: {verdict.reason}\n"))
             if risk == "destructive":
                 word = confirmation_word(argv)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from aiops_chat import kinds
 from aiops_chat.policy.grammar import Parsed
 from aiops_chat.policy.manifest_scan import ManifestFacts, read_manifest_files
 from aiops_chat.policy.output_expr import check_expression
@@ -23,10 +24,10 @@ _LOCAL_FILE_FLAGS = frozenset({"cache-dir", "profile", "profile-output"})
 # From level 6 kubectl logs requests and responses, and response bodies can carry Secret values.
 _MAX_VERBOSITY = 5
 
-_SECRET_KINDS = frozenset({"secret", "secrets"})
-_NAMESPACE_KINDS = frozenset({"ns", "namespace", "namespaces"})
-_NODE_KINDS = frozenset({"no", "node", "nodes"})
-_CRD_KINDS = frozenset({"crd", "crds", "customresourcedefinition", "customresourcedefinitions"})
+_SECRET_KINDS = frozenset(kinds.by_kind("Secret").words)
+_NAMESPACE_KINDS = frozenset(kinds.by_kind("Namespace").words)
+_NODE_KINDS = frozenset(kinds.by_kind("Node").words)
+_CRD_KINDS = frozenset(kinds.by_kind("CustomResourceDefinition").words)
 _SAFE_OUTPUTS = frozenset({"", "wide", "name"})
 _FILE_OUTPUTS = frozenset({"go-template-file", "jsonpath-file", "custom-columns-file", "templatefile"})
 _GO_TEMPLATE = frozenset({"go-template", "template"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aiops_chat import kinds
 from aiops_chat.policy.grammar import Command, FlagTable, tree
 from aiops_chat.policy.kubectl_flags import KUBECTL_FLAGS
 
@@ -55,17 +56,22 @@ def _denied(path: str) -> tuple[Sequence[str], Command]:
     return (word,), Command(path, denied=reason)
 
 
+# `kubectl create <kind>` subcommands, named by the kind's singular with its short names as aliases
+# (`create quota` is the one spelled the other way round).
 _CREATE_KINDS = {
-    "namespace": ("ns",), "configmap": ("cm",), "deployment": ("deploy",), "job": (), "cronjob": ("cj",),
-    "serviceaccount": ("sa",), "role": (), "clusterrole": (), "rolebinding": (), "clusterrolebinding": (),
-    "quota": ("resourcequota",), "priorityclass": ("pc",), "poddisruptionbudget": ("pdb",), "ingress": ("ing",),
+    **{k.singular: k.short for k in map(kinds.by_kind, (
+        "Namespace", "ConfigMap", "Deployment", "Job", "CronJob", "ServiceAccount", "Role", "ClusterRole",
+        "RoleBinding", "ClusterRoleBinding", "PriorityClass", "PodDisruptionBudget", "Ingress"))},
+    "quota": ("resourcequota",),
 }
+_POD, _NODE, _SERVICE = kinds.by_kind("Pod"), kinds.by_kind("Node"), kinds.by_kind("Service")
 
 ROOT = Command("", children=tree(
     *(_leaf(v) for v in ("get", "describe", "logs", "events", "explain", "api-resources", "api-versions", "version",
                          "diff", "wait", "scale", "label", "annotate", "patch", "autoscale", "cordon", "uncordon",
                          "drain", "taint", "delete", "replace", "expose", "run")),
-    (("top",), _cmd("top", _leaf("top pod", "pods", "po"), _leaf("top node", "nodes", "no"))),
+    (("top",), _cmd("top", _leaf("top pod", _POD.plural, *_POD.short),
+                      _leaf("top node", _NODE.plural, *_NODE.short))),
     (("cluster-info",), _cmd("cluster-info", _denied("cluster-info dump"))),
     (("rollout",), _cmd("rollout", *(_leaf(f"rollout {s}") for s in
                                      ("status", "history", "restart", "undo", "pause", "resume")))),
@@ -78,7 +84,7 @@ ROOT = Command("", children=tree(
         "create",
         *(_leaf(f"create {k}", *aliases) for k, aliases in _CREATE_KINDS.items()),
         (("secret",), _cmd("create secret", *(_leaf(f"create secret {k}") for k in ("generic", "tls", "docker-registry")))),
-        (("service", "svc"), _cmd("create service", *(_leaf(f"create service {k}") for k in
+        ((_SERVICE.singular, *_SERVICE.short), _cmd("create service", *(_leaf(f"create service {k}") for k in
                                                       ("clusterip", "nodeport", "loadbalancer", "externalname")))),
         _denied("create token"),
     )),

@@ -53,7 +53,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from aiops_chat import kinds
 from aiops_chat.execution.approval import Approver, ApproveWrites, DenyAll
+from aiops_chat.kinds import Kind
 
 if TYPE_CHECKING:
     from aiops_chat.policy import Verdict
@@ -86,29 +88,15 @@ _WORKLOAD_SERVED = frozenset({"top pod", "top node"})
 # Built-in resources whose table columns hold names, counts, states and addresses, never free text, each
 # with its API group: a custom resource of the same name in another group could print any field in its
 # columns, so `pods.evil.example.com` is not `pods`. What is absent, and why, is in the module docstring.
-_BUILTIN: dict[str, tuple[str, str]] = {}
-for _group, _table in {
-    "": "pods:pod,po services:service,svc endpoints:endpoint,ep configmaps:configmap,cm "
-        "namespaces:namespace,ns nodes:node,no serviceaccounts:serviceaccount,sa "
-        "resourcequotas:resourcequota,quota limitranges:limitrange,limits "
-        "replicationcontrollers:replicationcontroller,rc",
-    "apps": "deployments:deployment,deploy replicasets:replicaset,rs statefulsets:statefulset,sts "
-            "daemonsets:daemonset,ds",
-    "batch": "jobs:job cronjobs:cronjob,cj",
-    "networking.k8s.io": "ingresses:ingress,ing networkpolicies:networkpolicy,netpol",
-    "discovery.k8s.io": "endpointslices:endpointslice",
-    "storage.k8s.io": "storageclasses:storageclass,sc csinodes:csinode",
-    "scheduling.k8s.io": "priorityclasses:priorityclass,pc",
-    "node.k8s.io": "runtimeclasses:runtimeclass",
-    "apiextensions.k8s.io": "customresourcedefinitions:customresourcedefinition,crd,crds",
-    "apiregistration.k8s.io": "apiservices:apiservice",
-    "admissionregistration.k8s.io": "mutatingwebhookconfigurations:mutatingwebhookconfiguration "
-                                    "validatingwebhookconfigurations:validatingwebhookconfiguration",
-}.items():
-    for _entry in _table.split():
-        _plural, _, _aliases = _entry.partition(":")
-        for _word in (_plural, *_aliases.split(",")):
-            _BUILTIN[_word] = (_plural, _group)
+_TRUSTED_TABLES = frozenset({
+    "pods", "services", "endpoints", "configmaps", "namespaces", "nodes", "serviceaccounts", "resourcequotas",
+    "limitranges", "replicationcontrollers", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs",
+    "cronjobs", "ingresses", "networkpolicies", "endpointslices", "storageclasses", "csinodes", "priorityclasses",
+    "runtimeclasses", "customresourcedefinitions", "apiservices", "mutatingwebhookconfigurations",
+    "validatingwebhookconfigurations",
+})
+_BUILTIN: dict[str, Kind] = {w: k for k in map(kinds.by_plural, sorted(_TRUSTED_TABLES)) for w in k.words}
+_BUILTIN["endpoint"] = kinds.by_plural("endpoints")  # trusted before the table; kubectl rejects the word itself
 # -o wide adds free text for these: IMAGES (any string without outer spaces) for kinds with a pod template;
 # OS-IMAGE, KERNEL-VERSION, CONTAINER-RUNTIME for nodes.
 _FREE_TEXT_WHEN_WIDE = frozenset({"deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs",
@@ -242,7 +230,7 @@ def _builtin(word: str) -> str | None:
     version, _, group = rest.partition(".")
     if not _VERSION.match(version):
         group = rest
-    return known[0] if rest == "" or group == known[1] else None
+    return known.plural if rest == "" or group == known.group else None
 
 
 def person_behind(approver: Approver | None) -> Approver | None:

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from aiops_chat.analysis.findings import Finding
-
 
 @dataclass
 class EventsReady(Message):
@@ -26,8 +24,3 @@ class PromptSubmitted(Message):
     text: str
 
 
-@dataclass
-class FindingQuestion(Message):
-    """Ask the assistant about one finding from the health panel."""
-
-    finding: Finding

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from aiops_chat.execution.result import CommandResult
 
@@ -136,8 +135,7 @@ def write_export(record: SessionRecord, executed: Sequence[CommandResult], direc
 
 
 def _decision(result: CommandResult) -> str:
-    decision: Any = result.verdict.decision
-    return str(getattr(decision, "value", decision))
+    return result.verdict.decision.value
 
 
 def _one_line(text: str, width: int = 80) -> str:

@@ -1,5 +1,5 @@
-"""Building sessions for agent tests: a stand-in kubectl (tests.tools.fake_kubectl) and a scripted model
-served over the OpenAI wire by respx (tests.llm.openai_wire). Neither a cluster nor a model runs here."""
+"""Building sessions for agent tests: a stand-in kubectl (tests.support.fake_kubectl) and a scripted model
+served over the OpenAI wire by respx (tests.support.openai_wire). Neither a cluster nor a model runs here."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from aiops_chat.agent.session import ChatSession
 from aiops_chat.audit import AuditLog
 from aiops_chat.execution.approval import ApprovalResult, Approver
 from aiops_chat.policy import Verdict
-from tests.llm.openai_wire import BASE_URL, Reply, tool_call
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
+from tests.support.openai_wire import BASE_URL, Reply, tool_call
 
 
 class Recorder:

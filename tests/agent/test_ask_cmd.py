@@ -17,8 +17,8 @@ from aiops_chat.agent.attachments import MAX_CHARS
 from aiops_chat.cli.main import main
 from aiops_chat.exit_codes import DENIED, FAILURE, OK, USAGE
 from tests.agent.helpers import call, calls
-from tests.llm.openai_wire import BASE_URL, Reply, ScriptedModel, serve
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
+from tests.support.openai_wire import BASE_URL, Reply, ScriptedModel, serve
 
 
 @pytest.fixture

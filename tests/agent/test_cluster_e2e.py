@@ -22,7 +22,7 @@ from aiops_chat.agent.session import ChatSession
 from aiops_chat.audit import AuditLog
 from aiops_chat.config import AuditConfig, Config, LLMConfig, PolicyConfig, Runtime
 from tests.agent.helpers import Recorder, call, calls
-from tests.llm.openai_wire import BASE_URL, ScriptedModel, serve
+from tests.support.openai_wire import BASE_URL, ScriptedModel, serve
 from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.cluster
@@ -49,10 +49,11 @@ def workloads(kube_cluster: Any, kube_namespace: str) -> dict[str, str]:
         kube_cluster.kubectl("apply", "-n", kube_namespace, "-f", "-", input=manifest(name, state))
     pods: dict[str, str] = {}
     for name in ("web", "api"):
-        items = wait_until(
-            lambda n=name: kube_cluster.kubectl_json("get", "pods", "-n", kube_namespace, "-l", f"app={n}")["items"],
-            lambda items: bool(items) and bool(items[0].get("status", {}).get("containerStatuses")),
-            timeout=60, what=f"a {name} pod with container statuses")
+        def pods_of(n: str = name) -> list[Any]:
+            return list(kube_cluster.kubectl_json("get", "pods", "-n", kube_namespace, "-l", f"app={n}")["items"])
+
+        items = wait_until(pods_of, lambda items: bool(items) and bool(items[0].get("status", {}).get("containerStatuses")),
+                           timeout=60, what=f"a {name} pod with container statuses")
         pods[name] = items[0]["metadata"]["name"]
     return pods
 

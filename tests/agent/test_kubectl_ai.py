@@ -11,7 +11,7 @@ from pathlib import Path
 from aiops_chat.agent.events import Notice
 from aiops_chat.audit import AuditLog
 from tests.agent.helpers import Recorder, make_session
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
 
 STAND_IN = """#!{python}
 import json, sys

@@ -20,7 +20,7 @@ from aiops_chat.cli.main import main
 from aiops_chat.execution.approval import ApproveWrites
 from aiops_chat.tui.screens.health import question_about
 from tests.agent.helpers import Recorder, make_session
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
 
 ANALYZE = f"kubectl get {','.join(NAMESPACED)} -o json"
 

@@ -12,6 +12,7 @@ import pytest
 
 from aiops_chat.execution.result import unreachable_line
 from aiops_chat.exit_codes import FAILURE
+from tests.support.kubeconfigs import write_kubeconfig
 
 
 @pytest.mark.parametrize(("text", "found"), [
@@ -29,12 +30,7 @@ def test_unreachable_line(text: str, found: str | None) -> None:
 
 
 def test_offline_ask_against_an_unreachable_cluster(tmp_path: Path) -> None:
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: lab\n"
-        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
-        "users: [{name: u, user: {token: abc}}]\n"
-        "contexts: [{name: lab, context: {cluster: c, user: u}}]\n")
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", "lab")
     env = {"HOME": str(tmp_path), "PATH": "/usr/local/bin:/usr/bin:/bin", "KUBECONFIG": str(kubeconfig)}
     proc = subprocess.run([sys.executable, "-m", "aiops_chat.cli.main", "ask", "--offline",
                            "show logs for taskflow-backend"], capture_output=True, text=True, env=env,

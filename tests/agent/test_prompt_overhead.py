@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from tests.agent.helpers import make_session
-from tests.llm.openai_wire import ScriptedModel, serve
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
+from tests.support.openai_wire import ScriptedModel, serve
 
 BUDGET_TOKENS = 1500
 

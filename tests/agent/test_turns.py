@@ -6,11 +6,19 @@ import threading
 
 import httpx
 
-from aiops_chat.agent.events import Notice, TextDelta, ToolCallFinished, ToolCallStarted, TurnFinished
+from aiops_chat.agent.events import (
+    Notice,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnFinished,
+    TurnMode,
+)
+from aiops_chat.policy.types import Decision, Risk
 from aiops_chat.tools.output import BEGIN
 from tests.agent.helpers import Recorder, call, calls, make_session, tool_messages
-from tests.llm.openai_wire import Reply, ScriptedModel, serve
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
+from tests.support.openai_wire import Reply, ScriptedModel, serve
 
 
 def test_plain_answer(fake_kubectl: FakeKubectl) -> None:
@@ -19,7 +27,7 @@ def test_plain_answer(fake_kubectl: FakeKubectl) -> None:
     events: list[object] = []
     with serve(model):
         turn = session.ask("how is the shop namespace?", on_event=events.append)
-    assert turn == TurnFinished("All **good**.", [], turn.usage, "llm")
+    assert turn == TurnFinished("All **good**.", [], turn.usage, TurnMode.LLM)
     assert turn.usage.total_tokens == 60 and session.tokens_used == 60
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "All **good**."
     assert events[-1] == turn
@@ -42,7 +50,7 @@ def test_one_tool_call_then_answer(fake_kubectl: FakeKubectl) -> None:
         {"tool": "get", "argv": ["kubectl", "get", "pods"], "decision": "allow", "executed": True, "exit_code": 0}]
     started = [e for e in events if isinstance(e, ToolCallStarted)]
     finished = [e for e in events if isinstance(e, ToolCallFinished)]
-    assert started == [ToolCallStarted("call_1", "get", ("kubectl", "get", "pods"), "allow", "read", "kubectl get is a read")]
+    assert started == [ToolCallStarted("call_1", "get", ("kubectl", "get", "pods"), Decision.ALLOW, Risk.READ, "kubectl get is a read")]
     assert finished[0].result is not None and finished[0].result.exit_code == 0
     (tool_msg,) = tool_messages(model.requests[1])
     assert tool_msg["tool_call_id"] == "call_1"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from tests.agent.helpers import call, calls, make_session
-from tests.llm.openai_wire import ScriptedModel, serve
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
+from tests.support.openai_wire import ScriptedModel, serve
 
 PASTED = "the pod log says: connecting to postgres://app:PgS3cretValue@db/app with api_key=sk-live-0123456789abcdefghij"
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.kubeconfigs import write_kubeconfig
+
 AIOPS = str(Path(sys.executable).parent / "aiops")
 SNAPSHOTS = Path(__file__).parent / "fixtures" / "snapshots"
 
@@ -126,12 +128,7 @@ def test_optimize_demo_json(tmp_path: Path) -> None:
 
 
 def test_live_analysis_of_an_unreachable_cluster_says_which_server(tmp_path: Path) -> None:
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: gone\n"
-        "clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:9'}}]\n"
-        "users: [{name: u, user: {token: t}}]\n"
-        "contexts: [{name: gone, context: {cluster: gone, user: u, namespace: app}}]\n")
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", "gone", namespace="app")
     env_run = subprocess.run([AIOPS, "analyze"], capture_output=True, text=True, timeout=60, cwd=tmp_path,
                              env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
                                   "KUBECONFIG": str(kubeconfig)})

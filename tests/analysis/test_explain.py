@@ -19,9 +19,9 @@ from aiops_chat.analysis.inventory import labels_of, name_of, namespace_of
 from aiops_chat.analysis.sources.demo import load_demo
 from aiops_chat.config import AnalysisConfig, Config, LLMConfig
 from aiops_chat.errors import LLMError
-from tests.llm.openai_wire import BASE_URL, HTTPX2Mocker, Reply, ScriptedModel
+from tests.support.openai_wire import BASE_URL, HTTPX2Mocker, Reply, ScriptedModel
 
-assert HTTPX2Mocker  # registers respx's "httpx2" mocker
+assert HTTPX2Mocker.name == "httpx2"  # importing it registers respx's "httpx2" mocker
 
 
 def _cfg(tmp_path: Path) -> Config:

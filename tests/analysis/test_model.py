@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from aiops_chat.analysis.api import analyze_objects, compact_findings, resolve_filters
@@ -120,7 +122,7 @@ def test_a_quota_refusal_is_one_group_rooted_at_the_quota() -> None:
     refusal = ('pods "web-5f-x" is forbidden: exceeded quota: pod-cap, requested: pods=1, used: pods=1, '
                'limited: pods=1')
     owned = [{"kind": "Deployment", "name": "web", "controller": True}]
-    objects = [
+    objects: list[dict[str, Any]] = [
         {"kind": "ResourceQuota", "metadata": {"name": "pod-cap", "namespace": "app"},
          "status": {"hard": {"pods": "1"}, "used": {"pods": "1"}}},
         {"kind": "Deployment", "metadata": {"name": "web", "namespace": "app"}, "spec": {"replicas": 2},

@@ -269,7 +269,7 @@ def test_analyze_takes_global_flags_anywhere(argv: list[str], cli_home: Path,
 ])
 def test_run_takes_the_namespace_anywhere(argv: list[str], cli_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from aiops_chat.cli.main import main
-    from tests.tools.fake_kubectl import FakeKubectl
+    from tests.support.fake_kubectl import FakeKubectl
 
     tmp_path = cli_home
     fake = FakeKubectl(tmp_path / "fake")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -221,8 +221,11 @@ def test_python_client_reads_metrics(kube_cluster: Cluster, kube_namespace: str)
     wait_until(lambda: get_pod(kube_cluster, ns, "m"), lambda p: p["status"].get("phase") == "Running", what="Running")
     api = client.CustomObjectsApi(config.new_client_from_config(str(kube_cluster.kubeconfig)))
     # Like metrics-server, the metrics lag the pod status a little: wait for the first sample.
-    items = wait_until(lambda: api.list_namespaced_custom_object("metrics.k8s.io", "v1beta1", ns, "pods")["items"],
-                       bool, what="pod metrics")  # fmt: skip
+    def pod_metrics() -> list[Any]:
+        listed = api.list_namespaced_custom_object("metrics.k8s.io", "v1beta1", ns, "pods")
+        return list(cast(dict[str, Any], listed)["items"])  # the client types the decoded body as object
+
+    items = wait_until(pod_metrics, bool, what="pod metrics")
     assert [(i["metadata"]["name"], i["containers"][0]["usage"]) for i in items] == [
         ("m", {"cpu": "50m", "memory": "100Mi"})]  # fmt: skip
 

@@ -10,7 +10,7 @@ import pytest
 from aiops_chat.config import Config, LLMConfig, Runtime
 from aiops_chat.errors import LLMError
 from aiops_chat.llm.client import NO_LLM, LLMClient
-from tests.llm.openai_wire import BASE_URL, Reply, ScriptedModel, serve, tool_call
+from tests.support.openai_wire import BASE_URL, Reply, ScriptedModel, serve, tool_call
 
 TOOLS = [{"type": "function", "function": {"name": "get", "description": "List objects.",
                                            "parameters": {"type": "object", "properties": {"kind": {"type": "string"}}}}}]

@@ -17,9 +17,9 @@ from aiops_chat.llm.capabilities import CACHE_FILE, CapabilityCache
 from aiops_chat.llm.types import estimate_tokens
 from aiops_chat.tools.output import BEGIN, END
 from tests.agent.helpers import Recorder, tool_messages
-from tests.llm.openai_wire import BASE_URL
 from tests.llm.wire_replay import Replay, fixture, replay
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
+from tests.support.openai_wire import BASE_URL
 
 PODS = "NAME    READY   STATUS\nweb-0   0/1     Running\n"
 ANSWER = "web-0 is **not ready**: its readiness probe fails."

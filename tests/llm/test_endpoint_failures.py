@@ -18,7 +18,7 @@ from aiops_chat.llm.client import LLMClient
 from aiops_chat.llm.failures import Failure
 from aiops_chat.llm.probe import probe
 from aiops_chat.llm.progress import WaitNotice
-from tests.llm.openai_wire import BASE_URL, Reply, ScriptedModel, completion_body, serve
+from tests.support.openai_wire import BASE_URL, Reply, ScriptedModel, completion_body, serve
 
 NO_V1 = "http://llm.test"  # a base URL missing its /v1, as people type it
 LOGIN_PAGE = (b"<!DOCTYPE html>\x1b]52;c;ZWNobyBwd25lZA==\x07<html><head><title>Sign in - Corp Proxy</title>"

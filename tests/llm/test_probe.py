@@ -6,7 +6,7 @@ import httpx
 
 from aiops_chat.config import Config, LLMConfig
 from aiops_chat.llm.probe import ProbeCheck, probe
-from tests.llm.openai_wire import BASE_URL, Reply, ScriptedModel, serve, tool_call
+from tests.support.openai_wire import BASE_URL, Reply, ScriptedModel, serve, tool_call
 
 
 def failed(checks: list[ProbeCheck]) -> bool:

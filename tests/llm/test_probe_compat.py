@@ -8,8 +8,8 @@ from pathlib import Path
 from aiops_chat.config import Config, LLMConfig, Runtime
 from aiops_chat.llm.capabilities import CACHE_FILE, CapabilityCache
 from aiops_chat.llm.probe import ProbeCheck, probe
-from tests.llm.openai_wire import BASE_URL
 from tests.llm.wire_replay import Replay, fixture, replay
+from tests.support.openai_wire import BASE_URL
 
 
 def cfg(tmp_path: Path, model: str, **llm: object) -> Config:

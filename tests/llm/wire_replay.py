@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import respx
 
-from tests.llm.openai_wire import BASE_URL
+from tests.support.openai_wire import BASE_URL
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT_URL = BASE_URL.removesuffix("/v1")

@@ -7,19 +7,20 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import mcp_types as types
 from mcp import Client
+from mcp.client.session import ElicitationFnT
 from mcp.client.stdio import StdioServerParameters
 
 from tests.support.testcluster import Cluster
 
 CLIENT = types.Implementation(name="pytest-agent", version="9.9")
-Elicit = Callable[[Any, types.ElicitRequestParams], Awaitable[types.ElicitResult]]
+Elicit = ElicitationFnT
 
 
 def aiops_env(cluster: Cluster, home: Path) -> dict[str, str]:
@@ -42,7 +43,7 @@ def stdio_client(cluster: Cluster, home: Path, namespace: str, *extra: str, elic
 
 
 def accept(content: dict[str, Any], asked: list[str] | None = None) -> Elicit:
-    async def answer(ctx: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+    async def answer(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
         if asked is not None:
             asked.append(params.message)
         return types.ElicitResult(action="accept", content=content)

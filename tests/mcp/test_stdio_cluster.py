@@ -84,7 +84,7 @@ def test_write_runs_once_the_person_approves(kube_cluster: Cluster, web: str, tm
 
 
 def test_declined_write_changes_nothing(kube_cluster: Cluster, web: str, tmp_path: Path) -> None:
-    async def decline(ctx: Any, params: Any) -> Any:
+    async def decline(context: Any, params: Any) -> Any:
         import mcp_types as types
 
         return types.ElicitResult(action="decline")
@@ -158,7 +158,7 @@ def test_a_secret_canary_in_command_output_never_reaches_the_client(kube_cluster
 
     async def scenario() -> list[str]:
         async with stdio_client(kube_cluster, tmp_path, ns) as client:
-            calls = [("get", {"kind": "configmap", "name": "app-settings", "output": "yaml"}),
+            calls: list[tuple[str, dict[str, Any]]] = [("get", {"kind": "configmap", "name": "app-settings", "output": "yaml"}),
                      ("get", {"kind": "configmap", "name": "app-settings", "output": "json"}),
                      ("describe", {"kind": "deployment", "name": "api"}),
                      ("kubectl", {"args": ["get", "deployment", "api", "-o", "yaml"]})]

@@ -20,8 +20,8 @@ from aiops_chat.cli.main import main
 from aiops_chat.config import load_config, runtime_from_environ
 from aiops_chat.errors import ConfigError
 from aiops_chat.policy import Decision, Tier, evaluate, policy_context_for
-from tests.llm.openai_wire import ScriptedModel, serve
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
+from tests.support.openai_wire import ScriptedModel, serve
 
 ATTACKER_URL = "http://attacker.test/v1"
 PAYLOAD = """#!/bin/sh

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from aiops_chat.agent.events import TurnMode
+from aiops_chat.policy import Tier
 from aiops_chat.tui.widgets.chat.welcome import welcome_text
 
 
@@ -14,9 +16,9 @@ from aiops_chat.tui.widgets.chat.welcome import welcome_text
 class _Status:
     context: str | None
     namespace: str
-    tier: str
+    tier: Tier
     model: str | None
-    mode: str
+    mode: TurnMode
     tokens_used: int = 0
 
 
@@ -25,7 +27,7 @@ class _Status:
 def test_control_sequences_are_spelled_out(field: str, hostile: str) -> None:
     values = {"context": "dev", "namespace": "shop", "model": "gpt"}
     values[field] = hostile
-    text = welcome_text(_Status(values["context"], values["namespace"], "confirm", values["model"], "llm"), None)
+    text = welcome_text(_Status(values["context"], values["namespace"], Tier.CONFIRM, values["model"], TurnMode.LLM), None)
     assert not any(ch in text for ch in "\x1b\x07\r\x9b")
     assert "\\x1b" in text or "\\x0d" in text or "\\x9b" in text
     failed = welcome_text(None, f"bad configuration: {hostile}")

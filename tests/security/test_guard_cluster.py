@@ -16,10 +16,10 @@ from aiops_chat.agent.events import ToolCallFinished
 from aiops_chat.agent.session import ChatSession
 from aiops_chat.audit import AuditLog
 from aiops_chat.execution.approval import ApproveWrites
-from aiops_chat.tools.guard import _BUILTIN, trusted_output
+from aiops_chat.tools.guard import _TRUSTED_TABLES, trusted_output
 from tests.agent.helpers import call, calls
 from tests.agent.test_cluster_e2e import cluster_config, manifest
-from tests.llm.openai_wire import ScriptedModel, serve
+from tests.support.openai_wire import ScriptedModel, serve
 
 pytestmark = pytest.mark.cluster
 
@@ -50,7 +50,7 @@ def create_named(kube_cluster: Any, namespace: str, api_version: str, kind: str,
 
 def test_every_trusted_kind_refuses_a_sentence_as_a_name(kube_cluster: Any, kube_namespace: str) -> None:
     served = discovery(kube_cluster)
-    trusted = sorted({plural for plural, _ in _BUILTIN.values()})
+    trusted = sorted(_TRUSTED_TABLES)
     checked, accepting = [], []
     for plural in trusted:
         if plural not in served:

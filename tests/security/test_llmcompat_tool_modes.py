@@ -18,9 +18,9 @@ from aiops_chat.execution.approval import Approver
 from aiops_chat.llm.context import _ollama
 from aiops_chat.tools.output import BEGIN, END, untrusted_block
 from tests.agent.helpers import Recorder
-from tests.llm.openai_wire import BASE_URL, sse_chunks, sse_response, tool_call
 from tests.llm.wire_replay import Replay, fixture_json, replay
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
+from tests.support.openai_wire import BASE_URL, sse_chunks, sse_response, tool_call
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from tests.mcp.helpers import accept, stdio_client, text
 from tests.support.testcluster import Cluster
 
 SCALE = {"target": "deployment/web", "replicas": 5}
-YES = {"approve": types.ElicitResult(action="accept", content={"approve": True})}
+YES: types.InputResponses = {"approve": types.ElicitResult(action="accept", content={"approve": True})}
 
 
 def _replicas(cluster: Cluster, ns: str) -> str:
@@ -74,7 +74,7 @@ def test_approval_shaped_arguments_are_not_approvals(kube_cluster: Cluster, web:
             return [await client.call_tool("scale", {**SCALE, "approved": True}),
                     await client.call_tool("scale", {**SCALE, "yes": True}),
                     await client.call_tool("kubectl", {"args": ["scale", "deployment/web", "--replicas=5", "--yes"]}),
-                    await client.call_tool("scale", SCALE, meta={"approved": True})]  # type: ignore[typeddict-unknown-key]
+                    await client.call_tool("scale", SCALE, meta={"approved": True})]  # type: ignore[arg-type]
 
     results = anyio.run(scenario)
     assert all(r.is_error for r in results), [text(r) for r in results]

@@ -8,8 +8,6 @@ to a question (piped logs, --file) and the health panel's question about a findi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from aiops_chat.agent.attachments import CLOSE, attach
@@ -19,14 +17,8 @@ from aiops_chat.execution.approval import ApproveWrites
 from aiops_chat.tui.screens.health import question_about
 from tests.agent.helpers import Recorder, call, calls, make_session
 from tests.agent.test_offline_phrasings import WRITES
-from tests.llm.openai_wire import ScriptedModel, serve
-from tests.tools.fake_kubectl import FakeKubectl
-
-
-@pytest.fixture
-def fake_kubectl(tmp_path: Path) -> FakeKubectl:
-    return FakeKubectl(tmp_path)
-
+from tests.support.fake_kubectl import FakeKubectl
+from tests.support.openai_wire import ScriptedModel, serve
 
 FORMS = (
     "{w}?", "{w} ?", "should I {w}", "should we {w}?", "can you {w}?", "could you {w}", "would you {w}",

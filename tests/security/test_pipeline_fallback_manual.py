@@ -4,19 +4,14 @@ are still offered, pinned to the session's context and namespace."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Sequence
 
 import pytest
 
 from aiops_chat.audit import AuditLog
+from aiops_chat.policy import PolicyContext, Verdict
 from tests.agent.helpers import Recorder, make_session
-from tests.tools.fake_kubectl import FakeKubectl
-
-
-@pytest.fixture
-def fake_kubectl(tmp_path: Path) -> FakeKubectl:
-    return FakeKubectl(tmp_path)
-
+from tests.support.fake_kubectl import FakeKubectl
 
 SCALE = "kubectl --context fake-ctx --namespace shop scale deployment/web --replicas=3"
 
@@ -52,8 +47,12 @@ def test_the_manual_line_reuses_the_verdict_the_command_ran_under(fake_kubectl: 
 
     judged: list[tuple[str, ...]] = []
     real = executor_module.evaluate
-    monkeypatch.setattr(executor_module, "evaluate",
-                        lambda argv, ctx, stdin=None: judged.append(tuple(argv)) or real(argv, ctx, stdin))
+
+    def counting(argv: Sequence[str], ctx: PolicyContext, stdin: str | None = None) -> Verdict:
+        judged.append(tuple(argv))
+        return real(argv, ctx, stdin)
+
+    monkeypatch.setattr(executor_module, "evaluate", counting)
     turn = make_session(fake_kubectl, llm=False, approver=Recorder(True)).ask("scale web to 3")
     assert SCALE in turn.answer
     assert judged == [("kubectl", "scale", "deployment/web", "--replicas=3")] * 2  # decided, then re-checked

@@ -24,11 +24,11 @@ from aiops_chat.cli.ask_cmd import EventPrinter
 from aiops_chat.cli.main import main
 from aiops_chat.cli.prompting import TerminalApprover
 from aiops_chat.execution.result import CommandResult, Status
-from aiops_chat.policy import Decision, Risk, Verdict
+from aiops_chat.policy import Decision, Risk, Tier, Verdict
 from aiops_chat.safe_text import json_visible, visible
 from tests.agent.helpers import call, calls
-from tests.llm.openai_wire import BASE_URL, ScriptedModel, serve
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
+from tests.support.openai_wire import BASE_URL, ScriptedModel, serve
 
 PAYLOADS = {
     "osc52": "\x1b]52;c;ZWNobyBwd25lZA==\x07",
@@ -88,11 +88,6 @@ def test_rich_passes_escape_sequences_through() -> None:
 # -- the CLI -------------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def fake_kubectl(tmp_path: Path) -> FakeKubectl:
-    return FakeKubectl(tmp_path)
-
-
-@pytest.fixture
 def cli_env(fake_kubectl: FakeKubectl, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("PATH", f"{fake_kubectl.bin}:/usr/bin:/bin")
     monkeypatch.setenv("KUBECONFIG", str(fake_kubectl.kubeconfig))
@@ -138,7 +133,7 @@ def test_event_printer_every_event() -> None:
     printer = EventPrinter(out, err, verbose=True)
     verdict = Verdict(Decision.DENY, Risk.FORBIDDEN, f"exec is denied {ALL}", "kubectl", "exec", "shop")
     printer(TextDelta(ALL))
-    printer(ToolCallStarted("c", "kubectl", ("kubectl", "exec", ALL), "deny", "forbidden", ALL))
+    printer(ToolCallStarted("c", "kubectl", ("kubectl", "exec", ALL), Decision.DENY, Risk.FORBIDDEN, ALL))
     printer(ToolCallFinished("c", "kubectl", CommandResult(("kubectl",), verdict, Status.DENIED, error=ALL), ALL))
     printer(ToolCallFinished("d", "kubectl", None, ALL))
     printer(Notice(ALL))
@@ -270,9 +265,9 @@ async def test_tui_transcript_cards_approval_and_health() -> None:
         transcript.finish_tool("c2", CommandResult(("kubectl",), verdict, Status.DENIED, error=ALL), "")
         app.query_one(FindingsTable).show([finding])
         app.query_one(EvidencePane).show(finding)
-        status = SimpleNamespace(tier="confirm", context="ctx" + ALL, namespace="ns" + ALL, model="[b]m" + ALL,
+        status = SimpleNamespace(tier=Tier.CONFIRM, context="ctx" + ALL, namespace="ns" + ALL, model="[b]m" + ALL,
                                  mode="llm", tokens_used=1)
-        app.query_one(StatusBar).show(status)  # type: ignore[arg-type]
+        app.query_one(StatusBar).show(status)
         await pilot.pause()
         for collapsible in app.query("Collapsible"):
             collapsible.collapsed = False  # type: ignore[attr-defined]

@@ -4,20 +4,21 @@ first, the user's words are all still there, and the front end is told."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from aiops_chat.agent.events import Notice
 from aiops_chat.agent.session import ChatSession
 from aiops_chat.sessions.fit import CONTEXT_CHARS, DROPPED
 from aiops_chat.sessions.store import SessionStore, StoredSession, new_id
-from tests.llm.openai_wire import BASE_URL, ScriptedModel, serve
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
+from tests.support.openai_wire import BASE_URL, ScriptedModel, serve
 
 
 def test_long_history_is_fitted_before_it_reaches_the_model(tmp_path: Path) -> None:
     fake = FakeKubectl(tmp_path / "fake")
     cfg = fake.config(base_url=BASE_URL, api_key="sk-test")
     store = SessionStore(Path(cfg.runtime.state_dir) / "sessions")
-    history = []
+    history: list[dict[str, Any]] = []
     for i in range(40):
         history += [{"role": "user", "content": f"question number {i}"},
                     {"role": "assistant", "content": None, "tool_calls": [

@@ -16,7 +16,7 @@ import pytest
 from aiops_chat.agent.session import ChatSession
 from aiops_chat.execution.approval import ApproveWrites
 from aiops_chat.sessions.store import SessionStore
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
 
 # A kubectl that answers every read with a pod table and hangs on `logs`, so a turn can be killed mid-way.
 SLOW_KUBECTL = """#!{python}

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,7 +109,7 @@ def test_kill_9_mid_write_leaves_the_last_whole_turn(tmp_path: Path) -> None:
 
 
 def test_fit_drops_old_tool_output_first_and_never_the_users_words() -> None:
-    history = []
+    history: list[dict[str, Any]] = []
     for i in range(6):
         history += [{"role": "user", "content": f"user words {i} " + "u" * 200},
                     {"role": "assistant", "content": None, "tool_calls": [{"id": f"c{i}", "type": "function",

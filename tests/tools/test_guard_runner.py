@@ -16,7 +16,7 @@ from aiops_chat.policy import PolicyContext, Risk, Tier, evaluate
 from aiops_chat.tools.guard import InjectionGuard, trusted_output
 from aiops_chat.tools.registry import default_registry
 from aiops_chat.tools.runner import ToolRunner
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
 from tests.tools.test_guard import HELM_TRUSTED, REVIEW_BYPASSES, TRUSTED
 
 ANNOTATE = ["annotate", "deploy", "web", "pwned=yes"]

@@ -8,16 +8,20 @@ the real thing.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+
+import pytest
 
 from aiops_chat.audit import AuditLog
 from aiops_chat.execution.approval import ApproveWrites, DenyAll
 from aiops_chat.execution.executor import Executor
+from aiops_chat.policy import PolicyContext, Verdict
 from aiops_chat.tools.guard import InjectionGuard
 from aiops_chat.tools.output import BEGIN
 from aiops_chat.tools.registry import default_registry
 from aiops_chat.tools.runner import ToolRunner
 from tests.agent.helpers import Recorder
-from tests.tools.fake_kubectl import FakeKubectl
+from tests.support.fake_kubectl import FakeKubectl
 
 
 def make_runner(fake: FakeKubectl, *, tier: str = "confirm", approver: object = None, dry_run: bool = False,
@@ -138,8 +142,8 @@ def test_analyze_cluster_reads_through_the_policy_and_summarises(fake_kubectl: F
     assert runner.guard is not None and runner.guard.tainted  # findings quote events and logs
 
 
-def test_the_policy_judges_each_command_once_and_again_only_after_a_wait(fake_kubectl: FakeKubectl,
-                                                                        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_policy_judges_each_command_once_and_again_only_after_a_wait(
+        fake_kubectl: FakeKubectl, monkeypatch: pytest.MonkeyPatch) -> None:
     """One decision per command; a second look at the exact argv only after someone was asked (a manifest
     may change while a person reads). Before the single pipeline a model's call was judged four times."""
     import aiops_chat.execution.executor as executor_module
@@ -147,7 +151,7 @@ def test_the_policy_judges_each_command_once_and_again_only_after_a_wait(fake_ku
     judged: list[tuple[str, ...]] = []
     real = executor_module.evaluate
 
-    def counting(argv, ctx, stdin=None):  # type: ignore[no-untyped-def]
+    def counting(argv: Sequence[str], ctx: PolicyContext, stdin: str | None = None) -> Verdict:
         judged.append(tuple(argv))
         return real(argv, ctx, stdin)
 

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import threading
 
-from aiops_chat.agent.events import Notice, TextDelta, ToolCallStarted, TurnFinished
+from aiops_chat.agent.events import Notice, SessionEvent, TextDelta, ToolCallStarted, TurnFinished
+from aiops_chat.policy.types import Decision, Risk
 from aiops_chat.tui.bridge import EventBridge, TextRun, TurnEnded, merge_text
 
 
 def test_text_runs_merge_but_never_across_other_events() -> None:
-    started = ToolCallStarted("c1", "kubectl", ("kubectl", "get", "pods"), "allow", "read", "reads pods")
-    events = [TextDelta("a"), TextDelta("b"), started, TextDelta("c"), Notice("n"), TextDelta("d")]
+    started = ToolCallStarted("c1", "kubectl", ("kubectl", "get", "pods"), Decision.ALLOW, Risk.READ, "reads pods")
+    events: list[SessionEvent | TurnEnded] = [TextDelta("a"), TextDelta("b"), started, TextDelta("c"), Notice("n"),
+                                              TextDelta("d")]
     assert merge_text(events) == [TextRun("ab"), started, TextRun("c"), Notice("n"), TextRun("d")]
 
 

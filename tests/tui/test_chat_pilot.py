@@ -10,8 +10,12 @@ import re
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, Input, OptionList
 
+from aiops_chat.agent.session import ChatSession
+from aiops_chat.config import Config
+from aiops_chat.tui.app import AiopsChatApp
 from aiops_chat.tui.screens.approval import ApprovalModal
 from aiops_chat.tui.screens.contexts import ContextPicker
 from aiops_chat.tui.screens.health import HealthScreen
@@ -82,15 +86,15 @@ async def test_read_tool_runs_without_asking_and_shows_a_card(make_app: AppFacto
         assert len(tool_messages(script)) == 1
 
 
-async def _approval(pilot: object, app: object) -> ApprovalModal:
-    await wait_until(pilot, lambda: isinstance(app.screen, ApprovalModal)  # type: ignore[attr-defined]
-                     and app.screen.focused is not None, "the approval modal")  # type: ignore[attr-defined]
-    screen = app.screen  # type: ignore[attr-defined]
+async def _approval(pilot: Pilot[None], app: AiopsChatApp) -> ApprovalModal:
+    await wait_until(pilot, lambda: isinstance(app.screen, ApprovalModal) and app.screen.focused is not None,
+                     "the approval modal")
+    screen = app.screen
     assert isinstance(screen, ApprovalModal)
     return screen
 
 
-async def test_approve_runs_the_write_and_audits_the_user(make_app: AppFactory, script: Script, cfg) -> None:
+async def test_approve_runs_the_write_and_audits_the_user(make_app: AppFactory, script: Script, cfg: Config) -> None:
     script.replies += [Reply(tool_calls=[kubectl_call("c1", "scale", "deployment/web", "--replicas=3")]),
                        Reply(text="Scaled.")]
     app = make_app()
@@ -108,7 +112,7 @@ async def test_approve_runs_the_write_and_audits_the_user(make_app: AppFactory, 
         ("decision", True, "user:alice"), ("execution", None, "user:alice")]
 
 
-async def test_deny_runs_nothing_and_tells_the_model(make_app: AppFactory, script: Script, cfg) -> None:
+async def test_deny_runs_nothing_and_tells_the_model(make_app: AppFactory, script: Script, cfg: Config) -> None:
     # A plain write (pressing n at its y/N prompt): scaling to zero is destructive since issue 9 item 4.
     script.replies += [Reply(tool_calls=[kubectl_call("c1", "scale", "deployment/web", "--replicas=1")]),
                        Reply(text="Understood, left as is.")]
@@ -126,7 +130,7 @@ async def test_deny_runs_nothing_and_tells_the_model(make_app: AppFactory, scrip
     assert [(e["event"], e["approved"], e["approver"]) for e in entries] == [("decision", False, "user:alice")]
 
 
-async def test_destructive_action_needs_the_name_typed(make_app: AppFactory, script: Script, cfg) -> None:
+async def test_destructive_action_needs_the_name_typed(make_app: AppFactory, script: Script, cfg: Config) -> None:
     script.replies += [Reply(tool_calls=[kubectl_call("c1", "delete", "deployment", "web")]),
                        Reply(text="Deleted.")]
     app = make_app()
@@ -178,6 +182,7 @@ async def test_slash_commands(make_app: AppFactory, script: Script, tmp_path: Pa
         await send(pilot, "/clear")
         await pilot.pause()
         assert len(transcript(app).children) == 0 and app.chat.record.entries == []
+        assert isinstance(app.session, ChatSession)
         assert not any(m.get("role") == "user" for m in app.session.history)
         await send(pilot, "/quit")
         await pilot.pause()
@@ -237,7 +242,7 @@ async def test_offline_mode_uses_the_fallback(tmp_path: Path, kubeconfig: Path, 
         assert notices(app, "mode")
 
 
-async def test_ctrl_c_cancels_a_waiting_turn_without_quitting(make_app: AppFactory, script: Script, cfg) -> None:
+async def test_ctrl_c_cancels_a_waiting_turn_without_quitting(make_app: AppFactory, script: Script, cfg: Config) -> None:
     script.replies += [Reply(tool_calls=[kubectl_call("c1", "scale", "deployment/web", "--replicas=5")]),
                        Reply(text="ok")]
     app = make_app()
@@ -263,8 +268,10 @@ async def test_health_panel_groups_findings_and_asks_about_one(make_app: AppFact
         await pilot.press("f2")
         await wait_until(pilot, lambda: isinstance(app.screen, HealthScreen) and bool(app.screen.findings),
                          "the demo findings")
-        table = app.screen.query_one(FindingsTable)
-        assert table.groups and len(table.groups) < len(app.screen.findings)  # grouped by root cause
+        health = app.screen
+        assert isinstance(health, HealthScreen)
+        table = health.query_one(FindingsTable)
+        assert table.groups and len(table.groups) < len(health.findings)  # grouped by root cause
         finding = table.finding_at_cursor()
         assert finding is not None
         await pilot.press("enter")

@@ -113,7 +113,7 @@ async def _ctrl_c(pilot: Pilot[None], app: AiopsChatApp, script: Script, tmp_pat
     await transcript(app).add_markdown("The **web** pods are fine.")
     await pilot.pause()
     block = transcript(app).query(AnswerBlock).last()
-    assert block.render_line(0).apply_offsets  # rendered with the offsets a drag needs:
+    assert callable(block.render_line(0).apply_offsets)  # rendered with the offsets a drag needs:
     assert any(seg.style and seg.style.meta.get("offset") for seg in block.render_line(0))
     app.screen.selections = {block: Selection(Offset(4, 0), Offset(12, 0))}
     await pilot.pause()
@@ -210,7 +210,7 @@ async def test_new_messages_below_are_announced_when_scrolled_up(make_app: AppFa
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        hint = app.chat.query_one("#new-below")
+        hint = app.chat.query_one("#new-below", Label)
         for i in range(60):
             await transcript(app).add_notice(f"line {i}")
         await pilot.pause(0.2)
@@ -251,7 +251,8 @@ async def test_approval_buttons_fit_in_40x10(destructive: bool, make_app: AppFac
     app = make_app()
     long_preview = "\n".join(f"preview line {i}" for i in range(30))  # a long server dry run
     ask = app.approver.ask_with_preview
-    app.approver.ask_with_preview = lambda verdict, argv, _p: ask(verdict, argv, long_preview)  # type: ignore[method-assign]
+    app.approver.ask_with_preview = (  # type: ignore[method-assign]
+        lambda verdict, argv, preview: ask(verdict, argv, long_preview))
     async with app.run_test(size=(40, 10)) as pilot:
         await send(pilot, "do it")
         await wait_until(pilot, lambda: isinstance(app.screen, ApprovalModal) and app.screen.focused is not None,
@@ -267,4 +268,5 @@ async def test_approval_buttons_fit_in_40x10(destructive: bool, make_app: AppFac
         else:
             await pilot.press("y")
         await wait_until(pilot, lambda: app.chat.cancel is None, "the turn")
-        assert cards(app)[0].result is not None and cards(app)[0].result.approver == "user:alice"
+        result = cards(app)[0].result
+        assert result is not None and result.approver == "user:alice"

@@ -42,7 +42,7 @@ async def test_f2_with_a_malformed_kubeconfig_reports_the_error(tmp_path: Path, 
         await wait_until(pilot, lambda: isinstance(app.screen, HealthScreen)
                          and not app.screen.query_one("#health-loading").display, "the panel's verdict")
         assert "kubeconfig" in _title(app).lower(), _title(app)
-        assert not app.screen.findings
+        assert isinstance(app.screen, HealthScreen) and not app.screen.findings
         await pilot.press("escape")
         # The other panels and commands that need the session say why instead of raising.
         for key, command in (("f3", "context"), ("ctrl+l", "clear")):

@@ -1,61 +1,27 @@
 """`aiops doctor --llm` against a local OpenAI-compatible HTTP server (no model can run here; the server
-speaks the real wire format: /v1/models, chat completions with a tool call, and SSE streaming)."""
+speaks the real wire format, from tests/support/openai_wire.py: /v1/models, chat completions with a tool
+call, and SSE streaming)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-
-class _Endpoint(BaseHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _json(self, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        self._json({"object": "list", "data": [{"id": "gpt-test", "object": "model", "owned_by": "test"}]})
-
-    def do_POST(self) -> None:
-        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        base = {"id": "c1", "created": 1, "model": "gpt-test"}
-        if request.get("stream"):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.end_headers()
-            for piece in ("1 ", "2 ", "3"):
-                chunk = {**base, "object": "chat.completion.chunk",
-                         "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-            self.wfile.write(b"data: [DONE]\n\n")
-            return
-        call = {"id": "call_1", "type": "function", "function": {"name": "ping", "arguments": '{"word": "pong"}'}}
-        self._json({**base, "object": "chat.completion", "choices": [{
-            "index": 0, "finish_reason": "tool_calls",
-            "message": {"role": "assistant", "content": None, "tool_calls": [call]}}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
+from tests.support.openai_wire import Reply, ScriptedModel, serve_http, tool_call
 
 
 @pytest.fixture()
 def endpoint() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Endpoint)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    """doctor asks for the models, then a tool call unstreamed and streamed, then a streamed answer."""
+    ping = Reply(tool_calls=[tool_call("ping", {"word": "pong"}, "call_1")])
+    model = ScriptedModel([ping, ping, Reply("1 2 3")])
+    with serve_http(model) as base_url:
+        yield base_url
 
 
 def _doctor(tmp_path: Path, base_url: str) -> subprocess.CompletedProcess[str]:

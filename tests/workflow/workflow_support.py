@@ -24,6 +24,7 @@ from aiops_chat.config import (
     runtime_from_environ,
 )
 from aiops_chat.execution import Executor
+from tests.support.kubeconfigs import write_kubeconfig
 
 REPO = Path(__file__).resolve().parents[2]
 CHARTS = REPO / "charts"
@@ -201,10 +202,4 @@ def link_real_tools(bin_dir: Path, search_path: str, *names: str) -> None:
 
 def unreachable_kubeconfig(root: Path) -> str:
     """A kubeconfig whose only context points at a closed loopback port."""
-    path = root / "kubeconfig"
-    path.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n"
-        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
-        "users: [{name: u, user: {token: abc}}]\n"
-        "contexts: [{name: nowhere, context: {cluster: c, user: u}}]\n")
-    return str(path)
+    return str(write_kubeconfig(root / "kubeconfig", "nowhere"))

@@ -6,23 +6,17 @@ import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from aiops_chat import kinds
 from aiops_chat.analysis.findings import Finding, Severity
 from aiops_chat.analysis.inventory import Inventory, event_time, name_of, namespace_of
 
 # An analyzer is a pure function from the inventory to findings; it never does I/O.
 Analyzer = Callable[[Inventory], Iterable[Finding]]
 
-# Plural resource names kubectl accepts, for suggested commands.
-RESOURCE = {
-    "Pod": "pod", "Deployment": "deployment", "ReplicaSet": "replicaset", "StatefulSet": "statefulset",
-    "DaemonSet": "daemonset", "Job": "job", "CronJob": "cronjob", "Service": "service",
-    "Endpoints": "endpoints", "Ingress": "ingress", "PersistentVolumeClaim": "pvc",
-    "PersistentVolume": "pv", "StorageClass": "storageclass", "Node": "node",
-    "HorizontalPodAutoscaler": "hpa", "PodDisruptionBudget": "pdb", "NetworkPolicy": "networkpolicy",
-    "ValidatingWebhookConfiguration": "validatingwebhookconfiguration",
-    "MutatingWebhookConfiguration": "mutatingwebhookconfiguration", "ConfigMap": "configmap",
-    "Secret": "secret", "IngressClass": "ingressclass", "ResourceQuota": "resourcequota",
-}
+# The name suggested commands use for each kind: the singular, or a short name where that reads better.
+_BY_SHORT_NAME = frozenset({"PersistentVolumeClaim", "PersistentVolume", "HorizontalPodAutoscaler",
+                            "PodDisruptionBudget"})
+RESOURCE = {k.kind: k.short[0] if k.kind in _BY_SHORT_NAME else k.singular for k in kinds.BUILTIN}
 
 
 def command(binary: str, *args: str, namespace: str | None = None) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from aiops_chat import kinds
 from aiops_chat.analysis.inventory import Inventory, Obj
 from aiops_chat.analysis.sources.snapshot import flatten
 from aiops_chat.execution.result import CommandResult
@@ -25,14 +26,11 @@ if TYPE_CHECKING:
 ReadFn = Callable[[Sequence[str]], CommandResult]
 
 # kubectl resource name -> Kind, for what the analyzers read.
-NAMESPACED: dict[str, str] = {
-    "pods": "Pod", "deployments": "Deployment", "replicasets": "ReplicaSet", "statefulsets": "StatefulSet",
-    "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob", "services": "Service",
-    "endpoints": "Endpoints", "persistentvolumeclaims": "PersistentVolumeClaim", "ingresses": "Ingress",
-    "horizontalpodautoscalers": "HorizontalPodAutoscaler", "poddisruptionbudgets": "PodDisruptionBudget",
-    "networkpolicies": "NetworkPolicy", "resourcequotas": "ResourceQuota", "events": "Event",
-}
-CLUSTER: dict[str, str] = {"nodes": "Node"}
+NAMESPACED: dict[str, str] = {p: kinds.by_plural(p).kind for p in (
+    "pods", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs", "services", "endpoints",
+    "persistentvolumeclaims", "ingresses", "horizontalpodautoscalers", "poddisruptionbudgets", "networkpolicies",
+    "resourcequotas", "events")}
+CLUSTER: dict[str, str] = {"nodes": kinds.by_plural("nodes").kind}
 # JSON of a few thousand objects is large; the executor's usual cap (sized for a model) would cut it.
 LIVE_MAX_BYTES = 256 * 1024 * 1024
 

@@ -10,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from aiops_chat import kinds
 from aiops_chat.analysis.inventory import Inventory
+from aiops_chat.kinds import Kind
 
 if TYPE_CHECKING:
     from aiops_chat.config import Config
@@ -32,39 +34,46 @@ class KindSpec:
     fixed_selector: str | None = None
 
 
+def _spec(k: Kind, *, subject_only: bool = False, metadata_only: bool = False,
+          fixed_selector: str | None = None) -> KindSpec:
+    return KindSpec(k.kind, k.group, k.versions, k.plural, k.namespaced, subject_only, metadata_only, fixed_selector)
+
+
+def _listed(kind: str, **how: Any) -> KindSpec:
+    """How to list `kind`: names, group and versions from the kinds table, the rest decided here."""
+    return _spec(kinds.by_kind(kind), **how)
+
+
 KINDS: tuple[KindSpec, ...] = (
-    KindSpec("Pod", "", ("v1",), "pods"),
-    KindSpec("Event", "", ("v1",), "events"),
-    KindSpec("Service", "", ("v1",), "services"),
-    KindSpec("Endpoints", "", ("v1",), "endpoints"),
-    KindSpec("PersistentVolumeClaim", "", ("v1",), "persistentvolumeclaims", subject_only=True),
-    KindSpec("Node", "", ("v1",), "nodes", namespaced=False),
-    KindSpec("PersistentVolume", "", ("v1",), "persistentvolumes", namespaced=False, subject_only=True),
+    _listed("Pod"),
+    _listed("Event"),
+    _listed("Service"),
+    _listed("Endpoints"),
+    _listed("PersistentVolumeClaim", subject_only=True),
+    _listed("Node"),
+    _listed("PersistentVolume", subject_only=True),
     # Metadata only: Ingress TLS checks need names, Helm release checks need labels, nobody needs payloads.
-    KindSpec("Secret", "", ("v1",), "secrets", metadata_only=True),
-    KindSpec("ConfigMap", "", ("v1",), "configmaps", metadata_only=True, fixed_selector="owner=helm"),
-    KindSpec("Deployment", "apps", ("v1",), "deployments"),
-    KindSpec("ReplicaSet", "apps", ("v1",), "replicasets"),
-    KindSpec("StatefulSet", "apps", ("v1",), "statefulsets", subject_only=True),
-    KindSpec("DaemonSet", "apps", ("v1",), "daemonsets", subject_only=True),
-    KindSpec("Job", "batch", ("v1",), "jobs"),
-    KindSpec("CronJob", "batch", ("v1", "v1beta1"), "cronjobs", subject_only=True),
-    KindSpec("Ingress", "networking.k8s.io", ("v1", "v1beta1"), "ingresses", subject_only=True),
-    KindSpec("IngressClass", "networking.k8s.io", ("v1", "v1beta1"), "ingressclasses", namespaced=False),
-    KindSpec("StorageClass", "storage.k8s.io", ("v1", "v1beta1"), "storageclasses", namespaced=False),
-    KindSpec("HorizontalPodAutoscaler", "autoscaling", ("v2", "v2beta2", "v1"), "horizontalpodautoscalers",
-             subject_only=True),
-    KindSpec("PodDisruptionBudget", "policy", ("v1", "v1beta1"), "poddisruptionbudgets", subject_only=True),
-    KindSpec("NetworkPolicy", "networking.k8s.io", ("v1",), "networkpolicies", subject_only=True),
+    _listed("Secret", metadata_only=True),
+    _listed("ConfigMap", metadata_only=True, fixed_selector="owner=helm"),
+    _listed("Deployment"),
+    _listed("ReplicaSet"),
+    _listed("StatefulSet", subject_only=True),
+    _listed("DaemonSet", subject_only=True),
+    _listed("Job"),
+    _listed("CronJob", subject_only=True),
+    _listed("Ingress", subject_only=True),
+    _listed("IngressClass"),
+    _listed("StorageClass"),
+    _listed("HorizontalPodAutoscaler", subject_only=True),
+    _listed("PodDisruptionBudget", subject_only=True),
+    _listed("NetworkPolicy", subject_only=True),
     # Not label-filtered: other analyzers look quotas up by the name a refusal message gives.
-    KindSpec("ResourceQuota", "", ("v1",), "resourcequotas"),
-    KindSpec("ValidatingWebhookConfiguration", "admissionregistration.k8s.io", ("v1", "v1beta1"),
-             "validatingwebhookconfigurations", namespaced=False),
-    KindSpec("MutatingWebhookConfiguration", "admissionregistration.k8s.io", ("v1", "v1beta1"),
-             "mutatingwebhookconfigurations", namespaced=False),
+    _listed("ResourceQuota"),
+    _listed("ValidatingWebhookConfiguration"),
+    _listed("MutatingWebhookConfiguration"),
 )
 
-METRICS = KindSpec("PodMetrics", "metrics.k8s.io", ("v1beta1",), "pods")
+METRICS = _spec(kinds.POD_METRICS)
 
 # What `aiops optimize` needs: workloads, their pods and autoscalers, and usage from the metrics API.
 OPTIMIZE_KINDS: tuple[KindSpec, ...] = (

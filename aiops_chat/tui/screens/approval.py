@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -116,8 +115,3 @@ class ApprovalModal(ModalScreen[bool]):
 
     def _name_ok(self) -> bool:
         return self.query_one("#approval-confirm", Input).value.strip() == self.request.confirm_word
-
-
-def describe(argv: Sequence[str], risk: str, reason: str, preview: str | None,
-             confirm_word: str | None) -> ApprovalRequest:
-    return ApprovalRequest(tuple(argv), risk, reason, preview, confirm_word)

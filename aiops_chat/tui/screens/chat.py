@@ -332,7 +332,7 @@ class ChatScreen(Screen[None]):
             await transcript.add_notice(f"{exc.title}: {exc}", kind="error")
             return
         status = self.chat_app.session.status
-        tier = getattr(status.tier, "value", status.tier)
+        tier = status.tier.value
         self.record.add("notice", f"context switched to {name} (tier {tier})")
         await transcript.add_notice(f"Context is now {name}: tier {tier}, namespace {status.namespace}.")
         self.refresh_status()

@@ -30,7 +30,7 @@ def welcome_text(status: StatusLike | None, problem: str | None) -> str:
             model = "Model: none (offline)."
         else:
             model = f"Model: {status.model} (first contacted when you send)."
-        tier = str(getattr(status.tier, "value", status.tier))
+        tier = status.tier.value
         lines.append(f"{model} Cluster: context {status.context or '(kubeconfig default)'}, namespace "
                      f"{status.namespace}, tier {tier} (first contacted by a command or f2). Without a cluster, "
                      "/help, /export and the demo health panel (`aiops chat --demo`, f2) still work.")

@@ -10,8 +10,6 @@ from textual.widgets import Label
 from aiops_chat.safe_text import visible
 from aiops_chat.tui.session_api import StatusLike
 
-TIER_CLASSES = ("tier-read-only", "tier-confirm", "tier-auto")
-
 
 class StatusBar(Horizontal):
     def compose(self) -> ComposeResult:
@@ -26,7 +24,7 @@ class StatusBar(Horizontal):
         self.query_one("#status-context", Label).update("no session: see the error above" if failed else "starting…")
 
     def show(self, status: StatusLike, *, busy: str = "") -> None:
-        tier = str(getattr(status.tier, "value", status.tier))
+        tier = status.tier.value
         self.query_one("#status-context", Label).update(Text(visible(f"⎈ {status.context or '(no context)'}")))
         self.query_one("#status-namespace", Label).update(Text(visible(f"ns: {status.namespace}")))
         tier_label = self.query_one("#status-tier", Label)
