@@ -18,12 +18,13 @@ from aiops_chat.agent.events import EventSink, Notice, TextDelta, TurnFinished, 
 from aiops_chat.agent.fallback import run_fallback
 from aiops_chat.agent.kubectl_ai import find_kubectl_ai
 from aiops_chat.agent.loop import Limits, run_llm_turn
-from aiops_chat.errors import LLMError, UsageError
+from aiops_chat.errors import AiopsError, LLMError, UsageError
 from aiops_chat.execution.executor import Executor
 from aiops_chat.execution.result import CommandResult
 from aiops_chat.llm.templates import render_prompt
 from aiops_chat.llm.types import Usage
 from aiops_chat.redaction import redact
+from aiops_chat.sessions.trim import HISTORY_TOKEN_BUDGET, fit_history
 from aiops_chat.tools.guard import InjectionGuard
 from aiops_chat.tools.registry import Registry, default_registry
 from aiops_chat.tools.runner import ToolRunner
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from aiops_chat.execution.approval import Approver
     from aiops_chat.llm.client import LLMClient
     from aiops_chat.policy import Tier
+    from aiops_chat.sessions import SessionJournal, StoredSession
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class SessionStatus:
     model: str | None  # None: no model, the turn goes to the fallback chain
     mode: TurnMode  # what the next turn tries first
     tokens_used: int
+    session_id: str | None = None  # the saved session's id (aiops sessions show ID), None when not saved
 
 
 class ChatSession:
@@ -60,6 +63,7 @@ class ChatSession:
         llm: LLMClient | None = None,
         audit: AuditLog | None = None,
         registry: Registry | None = None,
+        journal: SessionJournal | None = None,
     ) -> None:
         self.cfg = cfg
         self.source = source
@@ -75,6 +79,8 @@ class ChatSession:
         self.tokens_used = 0
         self.llm = llm
         self.llm_problem: str | None = None  # why there is no model, for the fallback's notice
+        self.journal = journal  # saves the conversation after every turn (aiops_chat/sessions)
+        self.history_budget = HISTORY_TOKEN_BUDGET  # estimated tokens of history sent to the model (sessions/trim.py)
         if llm is None and not offline:
             self._connect(cfg)
 
@@ -102,6 +108,9 @@ class ChatSession:
             reason = "--offline" if self.offline else (self.llm_problem or "no LLM configured")
             return self._fallback(text, runner, reason, Usage(), on_event, cancel)
         self.history.append({"role": "user", "content": text})
+        trimmed = fit_history(self.history, self.history_budget)
+        if trimmed.changed:
+            on_event(Notice(trimmed.notice(self.history_budget)))
         limits = Limits(max_steps=self.cfg.agent.max_steps, max_repeats=self.cfg.agent.max_repeats)
         self.llm.on_wait = lambda note: on_event(Notice(note))  # "waiting for the model at URL, try 2 of 4"
         try:
@@ -116,6 +125,7 @@ class ChatSession:
         self.executed.extend(runner.executed)
         self.tokens_used += outcome.usage.total_tokens
         finished = TurnFinished(outcome.answer, list(runner.plan), outcome.usage, TurnMode.LLM)
+        self._save(on_event)
         on_event(finished)
         return finished
 
@@ -130,8 +140,35 @@ class ChatSession:
         # Streamed as one piece, so front ends that render deltas show every mode's answer the same way.
         on_event(TextDelta(result.answer))
         finished = TurnFinished(result.answer, list(runner.plan), usage, result.mode)
+        self._save(on_event)
         on_event(finished)
         return finished
+
+    def _save(self, on_event: EventSink) -> None:
+        if self.journal is None:
+            return
+        try:
+            self.journal.record(self)
+        except (AiopsError, OSError) as exc:  # a full disk must not cost the user the answer they waited for
+            on_event(Notice(f"could not save this session: {exc}"))
+
+    # -- saved sessions -------------------------------------------------------------------------------------
+
+    @property
+    def session_id(self) -> str | None:
+        return self.journal.id if self.journal is not None else None
+
+    def resume(self, stored: StoredSession) -> None:
+        """Continue a saved conversation: its history comes back, approvals do not (none is stored; each
+        write asks again), and the injection guard starts tainted when that history holds tool output or
+        attached text, as it was when those were first read."""
+        from aiops_chat.sessions import untrusted_source
+
+        self.history = [dict(m) for m in stored.history]
+        self.guard.reset()
+        reason = untrusted_source(self.history) or stored.tainted_by
+        if reason:
+            self.guard.observe((reason,), executed=True, untrusted_text=True)
 
     def system_prompt(self) -> str:
         target = self.executor.target
@@ -166,6 +203,8 @@ class ChatSession:
         """Forget the conversation (and with it whatever untrusted text the model had read)."""
         self.history.clear()
         self.guard.reset()
+        if self.journal is not None:  # the old conversation stays saved; what follows is a new session
+            self.journal = self.journal.fresh()
 
     @property
     def status(self) -> SessionStatus:
@@ -176,4 +215,4 @@ class ChatSession:
             mode, model = (TurnMode.KUBECTL_AI if find_kubectl_ai(self.cfg) else TurnMode.OFFLINE), None
         target = self.executor.target
         return SessionStatus(target.context, target.namespace, self.executor.policy.tier, model, mode,
-                             self.tokens_used)
+                             self.tokens_used, self.session_id)

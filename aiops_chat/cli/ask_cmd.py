@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from aiops_chat.agent.session import ChatSession
     from aiops_chat.config import Config
     from aiops_chat.execution.approval import Approver
+    from aiops_chat.sessions import SessionJournal, StoredSession
     from aiops_chat.tools.runner import PlanStep
 
 EPILOG = f"""\
@@ -36,6 +37,11 @@ context:
   question: redacted like command output, at most {MAX_CHARS:,} characters each (the first {HEAD_CHARS:,} and
   the last {TAIL_CHARS:,}), marked as untrusted data. Once the model has read it, any write it proposes
   asks a person, whatever the context's tier. --no-stdin ignores piped input.
+
+sessions:
+  Every ask is saved (redacted, as the model saw it) under $XDG_STATE_HOME/aiops/sessions/ and its id is
+  printed on stderr as "aiops: session ID"; `aiops ask --session ID "follow-up"` continues it. Approvals
+  are never carried over: each write asks again. See `aiops sessions --help`.
 
 exit status:
   0    answered: the model answered, or without one every planned command ran
@@ -71,6 +77,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="send this file's text with the question (repeatable; '-' reads standard input)")
     p.add_argument("--no-stdin", action="store_true", help="ignore text piped to standard input")
     p.add_argument("-o", "--output", choices=("text", "json"), default="text", help="text (Markdown) or json")
+    p.add_argument("--session", metavar="ID",
+                   help="continue this saved session (an id or a unique prefix, see `aiops sessions list`); "
+                        "without it a new session is saved. The id used is printed on stderr")
     p.set_defaults(handler=run_ask)
 
 
@@ -84,9 +93,17 @@ def run_ask(args: argparse.Namespace) -> int:
     question = " ".join(args.question).strip()
     attached = read_attachments(args.files, stdin=None if args.no_stdin else sys.stdin)
     audit = AuditLog.for_config(cfg) if cfg.audit.enabled else None
-    session = ChatSession(cfg, context=args.context, namespace=args.namespace, source="ask",
+    journal, stored = open_session(cfg, args.session)
+    # A continued session keeps the target it was about unless the command line names another.
+    context = args.context if args.context is not None or stored is None else stored.context
+    namespace = args.namespace if args.namespace is not None or stored is None else stored.namespace
+    session = ChatSession(cfg, context=context, namespace=namespace, source="ask",
                           approver=make_approver(cfg, yes=args.yes), offline=args.offline, dry_run=args.dry_run,
-                          audit=audit)
+                          audit=audit, journal=journal)
+    if stored is not None:
+        session.resume(stored)
+    # Before the turn, so a script that is killed mid-turn still knows what to continue.
+    sys.stderr.write(f"aiops: session {journal.id}\n")
     printer = EventPrinter(sys.stdout, sys.stderr, stream_answer=args.output == "text", verbose=args.verbose)
     text = with_attachments(session, question, attached)
     try:
@@ -107,6 +124,17 @@ def run_ask(args: argparse.Namespace) -> int:
     if code == FAILURE and not finished.answer.strip():
         printer.err.write("aiops: the model returned an empty answer\n")
     return code
+
+
+def open_session(cfg: Config, given: str | None) -> tuple[SessionJournal, StoredSession | None]:
+    """A new session to save into, or the saved one `--session` names (refused if it does not verify)."""
+    from aiops_chat.sessions import SessionJournal, SessionStore
+
+    store = SessionStore.for_config(cfg)
+    if given is None:
+        return SessionJournal(store), None
+    stored = store.load(store.resolve(given))
+    return SessionJournal.continuing(store, stored), stored
 
 
 def exit_code(finished: TurnFinished, question: str, *, dry_run: bool) -> int:

@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aiops_chat.cli.analyze_cmd",
     "aiops_chat.cli.ask_cmd",
     "aiops_chat.cli.chat_cmd",
+    "aiops_chat.cli.sessions_cmd",
     "aiops_chat.cli.workflow_cmd",
 )
 

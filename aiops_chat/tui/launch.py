@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiops_chat.config import Config
 from aiops_chat.execution.approval import Approver
@@ -15,10 +16,14 @@ from aiops_chat.tui.providers import (
 )
 from aiops_chat.tui.session_api import SessionLike, StatusLike
 
+if TYPE_CHECKING:
+    from aiops_chat.sessions import SessionJournal, StoredSession
+
 
 def build_app(cfg: Config, *, context: str | None, namespace: str | None, offline: bool = False,
               dry_run: bool = False, demo: bool = False, snapshot: Path | None = None,
-              export_dir: Path | None = None) -> AiopsChatApp:
+              export_dir: Path | None = None, journal: SessionJournal | None = None,
+              resume: StoredSession | None = None) -> AiopsChatApp:
     from aiops_chat.agent.session import ChatSession
     from aiops_chat.audit import AuditLog
 
@@ -26,8 +31,13 @@ def build_app(cfg: Config, *, context: str | None, namespace: str | None, offlin
     holder: list[ChatSession] = []
 
     def make_session(approver: Approver) -> SessionLike:
-        session = ChatSession(cfg, context=context, namespace=namespace, source="tui", approver=approver,
-                              offline=offline, dry_run=dry_run, audit=audit)
+        # A resumed session keeps the target it was about unless the command line names another.
+        ctx = context if context is not None or resume is None else resume.context
+        ns = namespace if namespace is not None or resume is None else resume.namespace
+        session = ChatSession(cfg, context=ctx, namespace=ns, source="tui", approver=approver,
+                              offline=offline, dry_run=dry_run, audit=audit, journal=journal)
+        if resume is not None:
+            session.resume(resume)  # history only: no approval is replayed, the guard starts tainted if due
         holder.append(session)
         return session
 
