@@ -127,3 +127,39 @@ def test_remove(store: SessionStore) -> None:
     assert store.ids() == []
     with pytest.raises(SessionError, match="no saved session"):
         store.remove("20261204-101500-abc123")
+
+
+CHILD = """
+import sys
+from pathlib import Path
+from aiops_chat.sessions import SessionStore
+from tests.sessions.support import stored
+root = Path(sys.argv[1])
+store = SessionStore(root / "sessions", root / "sessions.key")
+history = []
+n = 0
+while True:
+    n += 1
+    history.append({"role": "user", "content": f"turn {n} " + "x" * 20000})
+    store.save(stored(history=history))
+    if n == 20:
+        print("saved", flush=True)
+"""
+
+
+def test_kill_9_while_saving_over_and_over_never_leaves_a_torn_file(tmp_path: Path) -> None:
+    """A process saving in a loop is killed at an arbitrary moment: the file there is a whole, verifying
+    session (the last one renamed into place), whatever the moment was."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path)], stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert proc.stdout is not None and proc.stdout.readline() == "saved\n"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    store = SessionStore(tmp_path / "sessions", tmp_path / "sessions.key")
+    loaded = store.load("20261204-101500-abc123")
+    assert loaded.turns >= 20
+    assert [m["content"].split()[1] for m in loaded.history] == [str(n) for n in range(1, loaded.turns + 1)]
