@@ -48,7 +48,8 @@ def run_chat(args: argparse.Namespace) -> int:
                     export_dir=Path(args.export_dir).expanduser() if args.export_dir else None,
                     journal=journal, resume=resume)
     app.run()
-    print(f"aiops: session {journal.id} saved (continue with: aiops chat --resume {journal.id})", file=sys.stderr)
+    if journal.store.path(journal.id).exists():  # nothing is saved before the first turn
+        print(f"aiops: session {journal.id} saved (continue with: aiops chat --resume {journal.id})", file=sys.stderr)
     return int(app.return_code or 0)
 
 
