@@ -204,7 +204,7 @@ class ChatSession:
         self.history.clear()
         self.guard.reset()
         if self.journal is not None:  # the old conversation stays saved; what follows is a new session
-            self.journal = self.journal.fresh()
+            self.journal.restart()
 
     @property
     def status(self) -> SessionStatus:

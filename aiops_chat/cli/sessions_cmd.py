@@ -95,9 +95,10 @@ def run_export(args: argparse.Namespace) -> int:
     from aiops_chat.sessions.export import to_markdown
 
     store = _store(args)
-    text = to_markdown(store.load(store.resolve(args.id)))
+    # Control characters a workload wrote are shown, not obeyed, in the file too (someone will `cat` it).
+    text = visible(to_markdown(store.load(store.resolve(args.id))))
     if not args.out:
-        print(visible(text), end="")
+        print(text, end="")
         return OK
     out = Path(args.out).expanduser()
     try:

@@ -30,9 +30,10 @@ class SessionJournal:
     def continuing(cls, store: SessionStore, stored: StoredSession) -> SessionJournal:
         return cls(store, session_id=stored.id, created=stored.created)
 
-    def fresh(self) -> SessionJournal:
-        """A new session in the same store (after /clear: the old conversation stays saved as it was)."""
-        return SessionJournal(self.store)
+    def restart(self) -> None:
+        """Save what follows as a new session (after /clear: the old conversation stays saved as it was).
+        In place, so a front end holding this journal knows the id now in use."""
+        self.id, self.created = new_id(), now()
 
     def record(self, session: ChatSession) -> None:
         status = session.status

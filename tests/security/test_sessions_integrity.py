@@ -198,3 +198,20 @@ def test_export_keeps_tool_output_inside_its_fence(store: SessionStore) -> None:
     assert fence_line == "`````text"  # longer than the longest backtick run inside
     body = text.split("`````text\n", 1)[1].split("\n`````", 1)[0]
     assert body == hostile
+
+
+def test_show_and_export_never_emit_terminal_controls(cli_env: Path, store: SessionStore, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from aiops_chat.cli.main import main
+
+    hostile = "ok\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07\x1b[8mhidden\x1b[0m\r"
+    history = [*stored().history[:2], {"role": "tool", "tool_call_id": "c1", "content": hostile},
+               {"role": "assistant", "content": "done\x1b[2J"}]
+    store.save(stored(history=history))
+    assert main(["--config", str(cli_env), "sessions", "show", SID]) == 0
+    shown = capsys.readouterr().out
+    assert main(["--config", str(cli_env), "sessions", "export", SID, "--out", str(tmp_path / "x.md")]) == 0
+    exported = (tmp_path / "x.md").read_text()
+    for text in (shown, exported):
+        assert "\x1b" not in text and "\x07" not in text and "\r" not in text
+        assert "\\x1b]52;c;" in text  # spelled out, so the reader sees it was there

@@ -158,3 +158,22 @@ def test_help_lists_sessions_and_the_new_options() -> None:
     assert "--session ID" in help_of("ask")
     assert "--resume [ID]" in help_of("chat")
     assert all(action in help_of("sessions") for action in ("list", "show", "export", "rm"))
+
+
+def test_clear_starts_a_new_session_and_keeps_the_old_one(fake_kubectl: FakeKubectl, store: SessionStore) -> None:
+    from aiops_chat.agent.session import ChatSession
+    from aiops_chat.sessions import SessionJournal
+
+    cfg = fake_kubectl.config(base_url="http://llm.test/v1", api_key="sk-test")
+    journal = SessionJournal(store)
+    session = ChatSession(cfg, journal=journal)
+    model = ScriptedModel(["first answer", "second answer"])
+    with serve(model):
+        session.ask("first question")
+        first = session.session_id
+        session.clear()
+        session.ask("second question")
+    assert session.session_id == journal.id != first
+    assert first is not None and session.status.session_id == journal.id
+    assert store.load(first).history[-1]["content"] == "first answer"
+    assert [m["content"] for m in store.load(journal.id).history] == ["second question", "second answer"]
