@@ -133,8 +133,7 @@ def open_session(cfg: Config, given: str | None) -> tuple[SessionJournal, Stored
     store = SessionStore.for_config(cfg)
     if given is None:
         return SessionJournal(store), None
-    stored = store.load(store.resolve(given))
-    return SessionJournal.continuing(store, stored), stored
+    return SessionJournal.continuing(store, store.resolve(given))
 
 
 def exit_code(finished: TurnFinished, question: str, *, dry_run: bool) -> int:

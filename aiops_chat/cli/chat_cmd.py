@@ -63,5 +63,4 @@ def _open_session(cfg: Config, given: str | None) -> tuple[SessionJournal, Store
     session_id = store.resolve(given) if given else store.latest()
     if session_id is None:
         raise UsageError(f"no saved session to resume in {store.root}", hint="start one with: aiops chat")
-    stored = store.load(session_id)
-    return SessionJournal.continuing(store, stored), stored
+    return SessionJournal.continuing(store, session_id)

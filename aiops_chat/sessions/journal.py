@@ -7,7 +7,7 @@ valid conversation (every tool call with its result).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from aiops_chat.sessions.store import SessionStore, StoredSession, new_id, now
 
@@ -21,19 +21,35 @@ class SessionJournal:
         self.store = store
         self.id = session_id or new_id()
         self.created = created or now()
+        # A continued session is locked from the start (another process may have it open); a new id is ours.
+        self._lock: IO[bytes] | None = store.lock(self.id) if session_id else None
 
     @classmethod
     def for_config(cls, cfg: Config) -> SessionJournal:
         return cls(SessionStore.for_config(cfg))
 
     @classmethod
-    def continuing(cls, store: SessionStore, stored: StoredSession) -> SessionJournal:
-        return cls(store, session_id=stored.id, created=stored.created)
+    def continuing(cls, store: SessionStore, session_id: str) -> tuple[SessionJournal, StoredSession]:
+        """Lock the saved session, then load it (in that order: nobody can save it in between)."""
+        journal = cls(store, session_id=session_id)
+        try:
+            stored = store.load(session_id)
+        except BaseException:
+            journal.close()
+            raise
+        journal.created = stored.created
+        return journal, stored
 
     def restart(self) -> None:
         """Save what follows as a new session (after /clear: the old conversation stays saved as it was).
         In place, so a front end holding this journal knows the id now in use."""
+        self.close()
         self.id, self.created = new_id(), now()
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def record(self, session: ChatSession) -> None:
         status = session.status

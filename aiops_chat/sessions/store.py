@@ -19,6 +19,7 @@ file can approve anything.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import json
@@ -30,7 +31,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from aiops_chat.errors import SessionError
 
@@ -201,6 +202,21 @@ class SessionStore:
         _fsync_dir(self.root)
         return path
 
+    def lock(self, session_id: str) -> IO[bytes]:
+        """Hold the session for one process until the returned file is closed (or the process dies):
+        two `ask --session ID` at once would each save a history without the other's turn."""
+        self.path(session_id)
+        self._ensure_dir()
+        # Held past this function on purpose: the caller closes it when the session ends.
+        fh = open(os.open(self.root / f".{session_id}.lock", os.O_RDWR | os.O_CREAT, 0o600), "r+b")  # noqa: SIM115
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise SessionError(f"session {session_id} is in use by another aiops (ask or chat)",
+                               hint="wait for it to finish, or start a new session") from None
+        return fh
+
     def remove(self, session_id: str) -> Path:
         """Delete a session's file, whether or not it verifies (a tampered file must be removable)."""
         path = self.path(session_id)
@@ -208,6 +224,8 @@ class SessionStore:
             path.unlink()
         except FileNotFoundError:
             raise SessionError(f"no saved session {session_id}", hint="`aiops sessions list` shows them") from None
+        with contextlib.suppress(FileNotFoundError):
+            (self.root / f".{session_id}.lock").unlink()
         _fsync_dir(self.root)
         return path
 

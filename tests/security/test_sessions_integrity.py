@@ -137,9 +137,9 @@ FORGED_APPROVALS = [
 
 def _resumed(fake: FakeKubectl, store: SessionStore, approver: Recorder) -> ChatSession:
     cfg = fake.config(base_url=BASE_URL, api_key="sk-test", tier="auto")
-    session = ChatSession(cfg, approver=approver, audit=AuditLog(cfg.audit_path),
-                          journal=SessionJournal.continuing(store, store.load(SID)))
-    session.resume(store.load(SID))
+    journal, saved = SessionJournal.continuing(store, SID)
+    session = ChatSession(cfg, approver=approver, audit=AuditLog(cfg.audit_path), journal=journal)
+    session.resume(saved)
     assert session.llm is not None
     session.llm.sleep = lambda s: None
     return session

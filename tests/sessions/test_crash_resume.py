@@ -110,10 +110,10 @@ def test_kill_9_mid_turn_loses_only_that_turn_and_the_session_resumes(
     state.release.set()
 
     assert store.path(sid).read_bytes() == before  # the previous turn's file, byte for byte
-    assert sorted(p.name for p in store.root.iterdir()) == [f"{sid}.json"]  # no torn temp file left
+    assert sorted(p.name for p in store.root.iterdir()) == [f".{sid}.lock", f"{sid}.json"]  # no torn temp file
     assert store.load(sid).turns == 1  # and it verifies
 
-    # Turn 3 continues from turn 1; the killed turn is gone, the conversation valid.
+    # Turn 3 continues from turn 1 (the dead process's lock went with it); the killed turn is gone.
     state.replies += [(Reply(text="web-1 is fine."), False)]
     out, err = _finish(_ask(env, config, "--session", sid, "and what about web-1?"))
     assert out.strip() == "web-1 is fine."

@@ -177,3 +177,20 @@ def test_clear_starts_a_new_session_and_keeps_the_old_one(fake_kubectl: FakeKube
     assert first is not None and session.status.session_id == journal.id
     assert store.load(first).history[-1]["content"] == "first answer"
     assert [m["content"] for m in store.load(journal.id).history] == ["second question", "second answer"]
+
+
+def test_a_session_open_in_another_aiops_is_not_continued_twice(cli_env: Path, store: SessionStore,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    store.save(stored())
+    held = store.lock(SID)  # another `aiops ask --session` (or chat --resume) still running
+    model = ScriptedModel(["answer"])
+    with serve(model):
+        assert main(["--config", str(cli_env), "ask", "--session", SID, "hi"]) == USAGE
+        assert "in use by another aiops" in capsys.readouterr().err
+        assert model.requests == []
+        held.close()  # it ended (a kill -9 releases it too: the kernel drops the lock with the process)
+        assert main(["--config", str(cli_env), "ask", "--session", SID, "hi"]) == OK
+    assert store.load(SID).turns == 2
+    assert store.ids() == [SID]  # the lock file is not a session
+    store.remove(SID)
+    assert list(store.root.iterdir()) == []

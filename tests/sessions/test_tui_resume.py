@@ -24,9 +24,9 @@ async def test_resumed_chat_continues_the_saved_conversation(cfg: Config, script
     saved = stored()
     saved.context, saved.namespace = "dev-cluster", "shop"
     store.save(saved)
-    journal = SessionJournal.continuing(store, store.load(saved.id))
+    journal, resumed = SessionJournal.continuing(store, saved.id)
     app = build_app(cfg, context=None, namespace=None, demo=True, export_dir=tmp_path / "export",
-                    journal=journal, resume=store.load(saved.id))
+                    journal=journal, resume=resumed)
     script.replies.append(Reply(text="Still crash-looping."))
     async with app.run_test(size=(110, 36)) as pilot:
         await ready(pilot)
