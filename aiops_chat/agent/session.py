@@ -170,6 +170,22 @@ class ChatSession:
         if reason:
             self.guard.observe((reason,), executed=True, untrusted_text=True)
 
+    def switch_session(self, given: str) -> StoredSession:
+        """Continue another saved session (the TUI's /sessions ID): this one stays saved as it is; the other's
+        history and target come back, its approvals do not (see resume)."""
+        from aiops_chat.sessions import SessionJournal
+
+        if self.journal is None:
+            raise UsageError("this chat does not save sessions, so it cannot switch to one")
+        store = self.journal.store
+        journal, stored = SessionJournal.continuing(store, store.resolve(given))
+        self.journal.close()
+        self.journal = journal
+        self.executor = Executor(self.cfg, context=stored.context, namespace=stored.namespace, audit=self.audit,
+                                 source=self.source)
+        self.resume(stored)
+        return stored
+
     def system_prompt(self) -> str:
         target = self.executor.target
         return render_prompt("system", context=target.context or "(kubeconfig default)",

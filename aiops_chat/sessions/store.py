@@ -131,7 +131,8 @@ class SessionStore:
             return found[0]
         if not found:
             raise SessionError(f"no saved session {given!r} in {self.root}", hint="`aiops sessions list` shows them")
-        raise SessionError(f"{given!r} matches {len(found)} sessions ({', '.join(found[:4])}...)",
+        more = ", ..." if len(found) > 4 else ""
+        raise SessionError(f"{given!r} matches {len(found)} sessions ({', '.join(found[:4])}{more})",
                            hint="give more of the id")
 
     def latest(self) -> str | None:

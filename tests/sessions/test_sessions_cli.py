@@ -194,3 +194,30 @@ def test_a_session_open_in_another_aiops_is_not_continued_twice(cli_env: Path, s
     assert store.ids() == [SID]  # the lock file is not a session
     store.remove(SID)
     assert list(store.root.iterdir()) == []
+
+
+def test_switch_session_continues_another_saved_one(fake_kubectl: FakeKubectl, store: SessionStore) -> None:
+    """What the TUI's /sessions ID calls: the current one stays saved, the other's history and target return,
+    the guard is tainted by its tool output, and its lock moves with it."""
+    from aiops_chat.agent.session import ChatSession
+    from aiops_chat.sessions import SessionJournal
+
+    other = stored()
+    other.context, other.namespace = "other-ctx", "payments"
+    store.save(other)
+    cfg = fake_kubectl.config(base_url="http://llm.test/v1", api_key="sk-test")
+    session = ChatSession(cfg, journal=SessionJournal(store))
+    model = ScriptedModel(["first answer", "continued"])
+    with serve(model):
+        session.ask("first question")
+        first = session.session_id
+        assert first is not None and not session.guard.tainted
+        session.switch_session(SID[:17])
+        assert session.session_id == SID and session.guard.tainted
+        assert (session.status.context, session.status.namespace) == ("other-ctx", "payments")
+        with pytest.raises(SessionError, match="in use"):
+            store.lock(SID)
+        session.ask("and now?")
+    sent = [m.get("content") for m in model.requests[-1]["messages"] if m["role"] == "user"]
+    assert sent == ["why is web-0 not ready?", "and now?"]
+    assert store.load(first).turns == 1 and store.load(SID).turns == 2
