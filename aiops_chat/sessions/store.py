@@ -118,6 +118,8 @@ class SessionStore:
             names = os.listdir(self.root)
         except FileNotFoundError:
             return []
+        except OSError as exc:
+            raise SessionError(f"cannot read {self.root}: {exc.strerror or exc}") from None
         return sorted(n[:-5] for n in names if n.endswith(".json") and _ID.match(n[:-5]))
 
     def resolve(self, given: str) -> str:
@@ -207,9 +209,12 @@ class SessionStore:
         """Hold the session for one process until the returned file is closed (or the process dies):
         two `ask --session ID` at once would each save a history without the other's turn."""
         self.path(session_id)
-        self._ensure_dir()
-        # Held past this function on purpose: the caller closes it when the session ends.
-        fh = open(os.open(self.root / f".{session_id}.lock", os.O_RDWR | os.O_CREAT, 0o600), "r+b")  # noqa: SIM115
+        try:
+            self._ensure_dir()
+            # Held past this function on purpose: the caller closes it when the session ends.
+            fh = open(os.open(self.root / f".{session_id}.lock", os.O_RDWR | os.O_CREAT, 0o600), "r+b")  # noqa: SIM115
+        except OSError as exc:
+            raise SessionError(f"cannot lock session {session_id} in {self.root}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
