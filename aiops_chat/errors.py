@@ -67,13 +67,6 @@ class SnapshotError(AiopsError):
     title = "bad snapshot"
 
 
-class SessionError(AiopsError):
-    """A saved session cannot be used: no such id, or its file does not verify (edited by hand, another
-    user's key, truncated). The file is at fault; it is never trusted half-way."""
-
-    title = "saved session"
-
-
 class UsageError(AiopsError):
     """The command line is wrong in a way argparse cannot see."""
 

@@ -130,7 +130,15 @@ def generate(pods: int, seed: int = 7) -> dict[str, Any]:
 
 
 def analyze_in_process(path: Path) -> int:
-    """What `aiops analyze --snapshot PATH -o json` does after argument parsing."""
+    """What `aiops analyze --snapshot PATH -o json` does after argument parsing: like run_analyze, the whole
+    run under one collector pause that ends once the inventory is freed."""
+    from aiops_chat.analysis.gc_pause import gc_paused
+
+    with gc_paused():
+        return _analyze(path)
+
+
+def _analyze(path: Path) -> int:
     from aiops_chat.analysis.api import resolve_filters, run_analyzers
     from aiops_chat.analysis.render import render_json
     from aiops_chat.analysis.sources.snapshot import load_snapshot

@@ -139,7 +139,7 @@ async def measure(args: argparse.Namespace, base_url: str, home: Path) -> dict[s
     imported = time.perf_counter()
     cfg = make_config(base_url, home)
     app = create_app(lambda approver: ChatSession(cfg, source="tui", approver=approver),
-                     findings=demo_findings, contexts=lambda: [], user="bench", export_dir=home)
+                     findings=demo_findings, contexts=lambda _current: [], user="bench", export_dir=home)
     clock = PaintClock(app)
     out: dict[str, Any] = {"import_s": imported - T0, "import_app_modules_s": imported - t_import}
     async with app.run_test(size=(120, 40)) as pilot:

@@ -17,13 +17,17 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "aiops_chat"
-HEAVY = ("textual", "openai", "kubernetes")
+HEAVY = ("textual", "openai", "kubernetes", "mcp", "mcp_types", "uvicorn")
 
 # Which part of the package may import each SDK: a directory (package) or a single module file.
 OWNERS: dict[str, Path] = {
     "textual": PACKAGE / "tui",
     "openai": PACKAGE / "llm",
     "kubernetes": PACKAGE / "kube_gateway.py",
+    # The MCP SDK, its protocol types and the HTTP server it runs on: only `aiops mcp` loads them.
+    "mcp": PACKAGE / "mcp",
+    "mcp_types": PACKAGE / "mcp",
+    "uvicorn": PACKAGE / "mcp",
 }
 
 
@@ -91,8 +95,9 @@ print(json.dumps({{"loaded": [m for m in {heavy!r} if m in sys.modules], "code":
 """
 
 
-@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["policy", "check", "--", "kubectl", "get", "pods"]],
-                         ids=["version", "help", "policy-check"])
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["policy", "check", "--", "kubectl", "get", "pods"],
+                                  ["mcp", "--help"]],
+                         ids=["version", "help", "policy-check", "mcp-help"])
 def test_light_commands_load_no_sdk(argv: list[str], tmp_path: Path) -> None:
     env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "KUBECONFIG": str(tmp_path / "none")}
     proc = subprocess.run([sys.executable, "-c", PROBE.format(argv=argv, heavy=HEAVY)], capture_output=True,

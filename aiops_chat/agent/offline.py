@@ -251,12 +251,7 @@ def _about_change(p: _Parsed, t: str) -> OfflinePlan | None:
     description (replicas, image, strategy, recent events) is what answers it without a model."""
     if not p.question or not _CHANGE_WORDS.search(t):
         return None
-    name = _first_name(p)
-    if not name:
-        return None
-    kind = _object_kind(p, name)
-    argv = kubectl_tools.describe(kind, name, namespace=p.namespace)
-    return OfflinePlan(f"describe {kind} {name}", (Step("describe", tuple(argv)),), True)
+    return _describe_named(p)
 
 
 def _events(p: _Parsed, t: str) -> OfflinePlan | None:
@@ -278,6 +273,10 @@ def _top(p: _Parsed, t: str) -> OfflinePlan | None:
 def _describe(p: _Parsed, t: str) -> OfflinePlan | None:
     if not re.search(r"\bdescribe\b|\bdetails?\s+(?:of|about|for)\b", t):
         return None
+    return _describe_named(p)
+
+
+def _describe_named(p: _Parsed) -> OfflinePlan | None:
     name = _first_name(p)
     if not name:
         return None

@@ -18,13 +18,14 @@ from aiops_chat.agent.events import EventSink, Notice, TextDelta, TurnFinished, 
 from aiops_chat.agent.fallback import run_fallback
 from aiops_chat.agent.kubectl_ai import find_kubectl_ai
 from aiops_chat.agent.loop import Limits, run_llm_turn
-from aiops_chat.errors import AiopsError, LLMError, UsageError
+from aiops_chat.errors import LLMError, UsageError
 from aiops_chat.execution.executor import Executor
 from aiops_chat.execution.result import CommandResult
 from aiops_chat.llm.templates import render_prompt
 from aiops_chat.llm.types import Usage
 from aiops_chat.redaction import redact
-from aiops_chat.sessions.trim import HISTORY_TOKEN_BUDGET, fit_history
+from aiops_chat.sessions.fit import CONTEXT_CHARS, fit_history
+from aiops_chat.sessions.store import SessionStore, StoredSession, new_id
 from aiops_chat.tools.guard import InjectionGuard
 from aiops_chat.tools.registry import Registry, default_registry
 from aiops_chat.tools.runner import ToolRunner
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from aiops_chat.execution.approval import Approver
     from aiops_chat.llm.client import LLMClient
     from aiops_chat.policy import Tier
-    from aiops_chat.sessions import SessionJournal, StoredSession
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class SessionStatus:
     model: str | None  # None: no model, the turn goes to the fallback chain
     mode: TurnMode  # what the next turn tries first
     tokens_used: int
-    session_id: str | None = None  # the saved session's id (aiops sessions show ID), None when not saved
+    session_id: str | None = None  # the saved conversation's id (aiops sessions), when one is saved
 
 
 class ChatSession:
@@ -63,7 +63,8 @@ class ChatSession:
         llm: LLMClient | None = None,
         audit: AuditLog | None = None,
         registry: Registry | None = None,
-        journal: SessionJournal | None = None,
+        store: SessionStore | None = None,
+        resume: str | None = None,
     ) -> None:
         self.cfg = cfg
         self.source = source
@@ -79,10 +80,33 @@ class ChatSession:
         self.tokens_used = 0
         self.llm = llm
         self.llm_problem: str | None = None  # why there is no model, for the fallback's notice
-        self.journal = journal  # saves the conversation after every turn (aiops_chat/sessions)
-        self.history_budget = HISTORY_TOKEN_BUDGET  # estimated tokens of history sent to the model (sessions/trim.py)
         if llm is None and not offline:
             self._connect(cfg)
+        self.store = store
+        self.stored: StoredSession | None = None
+        if store is not None and resume:
+            self.stored = store.load(resume)
+            self.history = list(self.stored.history)
+            if any(m.get("role") != "user" for m in self.history):
+                # That conversation showed the model cluster output: its writes from now on need a person,
+                # as they would have had it never been interrupted. Approvals themselves are never stored.
+                self.guard.observe(("resumed", "session", self.stored.id), executed=True, untrusted_text=True)
+        elif store is not None:
+            self._new_stored()
+
+    def _new_stored(self) -> None:
+        target = self.executor.target
+        self.stored = StoredSession(new_id(), self.source, target.context, target.namespace)
+
+    @property
+    def session_id(self) -> str | None:
+        return self.stored.id if self.stored is not None else None
+
+    def _save(self) -> None:
+        """After every turn: a crash loses at most the turn in flight (store.py writes atomically)."""
+        if self.store is not None and self.stored is not None:
+            self.stored.history = self.history
+            self.store.save(self.stored)
 
     def _connect(self, cfg: Config) -> None:
         from aiops_chat.llm.client import LLMClient
@@ -108,9 +132,11 @@ class ChatSession:
             reason = "--offline" if self.offline else (self.llm_problem or "no LLM configured")
             return self._fallback(text, runner, reason, Usage(), on_event, cancel)
         self.history.append({"role": "user", "content": text})
-        trimmed = fit_history(self.history, self.history_budget)
-        if trimmed.changed:
-            on_event(Notice(trimmed.notice(self.history_budget)))
+        fitted = fit_history(self.history, CONTEXT_CHARS)
+        if fitted.changed:
+            self.history[:] = fitted.history
+            on_event(Notice(f"the conversation is long: {fitted.dropped_outputs} older tool outputs dropped and "
+                            f"{fitted.cut_answers} older answers cut to fit the model's context (your words are kept)"))
         limits = Limits(max_steps=self.cfg.agent.max_steps, max_repeats=self.cfg.agent.max_repeats)
         self.llm.on_wait = lambda note: on_event(Notice(note))  # "waiting for the model at URL, try 2 of 4"
         try:
@@ -124,8 +150,8 @@ class ChatSession:
             return self._fallback(text, runner, exc.message, Usage(), on_event, cancel, asked=True)
         self.executed.extend(runner.executed)
         self.tokens_used += outcome.usage.total_tokens
+        self._save()
         finished = TurnFinished(outcome.answer, list(runner.plan), outcome.usage, TurnMode.LLM)
-        self._save(on_event)
         on_event(finished)
         return finished
 
@@ -137,54 +163,12 @@ class ChatSession:
         result = run_fallback(text, cfg=self.cfg, runner=runner, reason=reason, on_event=on_event, cancel=cancel)
         self.executed.extend(runner.executed)
         self.history.append({"role": "assistant", "content": result.answer})
+        self._save()
         # Streamed as one piece, so front ends that render deltas show every mode's answer the same way.
         on_event(TextDelta(result.answer))
         finished = TurnFinished(result.answer, list(runner.plan), usage, result.mode)
-        self._save(on_event)
         on_event(finished)
         return finished
-
-    def _save(self, on_event: EventSink) -> None:
-        if self.journal is None:
-            return
-        try:
-            self.journal.record(self)
-        except (AiopsError, OSError) as exc:  # a full disk must not cost the user the answer they waited for
-            on_event(Notice(f"could not save this session: {exc}"))
-
-    # -- saved sessions -------------------------------------------------------------------------------------
-
-    @property
-    def session_id(self) -> str | None:
-        return self.journal.id if self.journal is not None else None
-
-    def resume(self, stored: StoredSession) -> None:
-        """Continue a saved conversation: its history comes back, approvals do not (none is stored; each
-        write asks again), and the injection guard starts tainted when that history holds tool output or
-        attached text, as it was when those were first read."""
-        from aiops_chat.sessions import untrusted_source
-
-        self.history = [dict(m) for m in stored.history]
-        self.guard.reset()
-        reason = untrusted_source(self.history) or stored.tainted_by
-        if reason:
-            self.guard.observe((reason,), executed=True, untrusted_text=True)
-
-    def switch_session(self, given: str) -> StoredSession:
-        """Continue another saved session (the TUI's /sessions ID): this one stays saved as it is; the other's
-        history and target come back, its approvals do not (see resume)."""
-        from aiops_chat.sessions import SessionJournal
-
-        if self.journal is None:
-            raise UsageError("this chat does not save sessions, so it cannot switch to one")
-        store = self.journal.store
-        journal, stored = SessionJournal.continuing(store, store.resolve(given))
-        self.journal.close()
-        self.journal = journal
-        self.executor = Executor(self.cfg, context=stored.context, namespace=stored.namespace, audit=self.audit,
-                                 source=self.source)
-        self.resume(stored)
-        return stored
 
     def system_prompt(self) -> str:
         target = self.executor.target
@@ -219,8 +203,8 @@ class ChatSession:
         """Forget the conversation (and with it whatever untrusted text the model had read)."""
         self.history.clear()
         self.guard.reset()
-        if self.journal is not None:  # the old conversation stays saved; what follows is a new session
-            self.journal.restart()
+        if self.store is not None:
+            self._new_stored()  # the saved conversation stays as it was; the next turn starts another
 
     @property
     def status(self) -> SessionStatus:

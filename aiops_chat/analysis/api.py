@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 
 from aiops_chat.analysis.analyzers import (
@@ -50,11 +51,37 @@ def _run(inv: Inventory, analyzers: dict[str, Analyzer], label_selector: str | N
     if EVENT_ANALYZER in analyzers:
         explained = {(f.kind, f.namespace, f.name) for f in findings}
         findings.extend(f for f in analyzers[EVENT_ANALYZER](inv) if (f.kind, f.namespace, f.name) not in explained)
+    findings = _follow_pods_to_their_cause(inv, findings)
     if label_selector:
         predicate = parse_selector(label_selector)
         findings = [f for f in findings if _subject_matches(inv, f, predicate)]
     findings.sort(key=sort_key)
     return findings
+
+
+# A controller's "not enough ready pods" is a symptom; when all its pods' findings sit under one other root
+# (a Pending claim, a quota), the controller's finding joins them there.
+_SHORT_OF_PODS = frozenset({"UnavailableReplicas", "PodsNotReady", "UnavailablePods"})
+
+
+def _follow_pods_to_their_cause(inv: Inventory, findings: list[Finding]) -> list[Finding]:
+    short = [f for f in findings if f.reason in _SHORT_OF_PODS and f.parent is None]
+    if not short:
+        return findings
+    causes: dict[tuple[str, str], set[str | None]] = {}
+    for f in findings:
+        if f.kind != "Pod":
+            continue
+        pod = inv.get("Pod", f.namespace, f.name)
+        root = inv.root_of(pod) if pod is not None else None
+        if root is not None:
+            causes.setdefault((f.namespace or "", root), set()).add(f.parent)
+    moved = {}
+    for f in short:
+        parents = causes.get((f.namespace or "", f.subject))
+        if parents and len(parents) == 1 and (cause := next(iter(parents))) not in (None, f.subject):
+            moved[id(f)] = dataclasses.replace(f, parent=cause)
+    return [moved.get(id(f), f) for f in findings]
 
 
 def _subject_matches(inv: Inventory, f: Finding, predicate: LabelPredicate) -> bool:
@@ -79,6 +106,15 @@ def analyze_objects(
             items = (o for o in objects if namespace_of(o) in ("", namespace))
         inv = Inventory.from_objects(items, namespace=namespace)
     return run_analyzers(inv, resolve_filters(filters, best_practices=best_practices), label_selector=label_selector)
+
+
+def require_namespace(inv: Inventory, source: str) -> None:
+    """Refuse a namespace the source says does not exist, so a typo never reads as "No problems found"."""
+    if inv.namespace and inv.namespace_exists is False:
+        where = "in this cluster" if source == "live" else f"in {source}"
+        raise UsageError(f"namespace {inv.namespace!r} does not exist {where}",
+                         hint="list them with `kubectl get namespaces`" if source == "live"
+                         else "omit -n to analyze everything the snapshot holds")
 
 
 def filter_severity(findings: Sequence[Finding], minimum: Severity) -> list[Finding]:

@@ -16,6 +16,7 @@ from aiops_chat.analysis.anonymize import Anonymizer
 from aiops_chat.analysis.api import compact_findings
 from aiops_chat.analysis.findings import Finding, FindingGroup, group_findings
 from aiops_chat.analysis.inventory import Inventory
+from aiops_chat.errors import LLMError
 from aiops_chat.redaction import redact
 
 if TYPE_CHECKING:
@@ -63,15 +64,22 @@ def explain(
                 continue
             except (OSError, ValueError, KeyError):
                 pass  # a damaged cache entry is simply asked again
-        if client is None:
-            from aiops_chat.llm.client import LLMClient
-
-            client = LLMClient.from_config(cfg)
         # Evidence quotes event messages and termination logs, which can carry credentials.
         user = redact(compact_findings(list(group.findings), limit=1), cfg.redaction.extra_patterns)
         if anonymizer is not None:
             user = anonymizer.anonymize(user)
-        answer = client.complete_text(system, user)
+        try:
+            if client is None:
+                from aiops_chat.llm.client import LLMClient
+
+                client = LLMClient.from_config(cfg)
+            answer = client.complete_text(system, user)
+        except LLMError as exc:
+            # The findings stand on their own; a missing model costs the explanations, not the analysis.
+            unexplained = len(groups[:MAX_GROUPS]) - len(out)
+            notes.append(f"explain: the explanation is unavailable for {unexplained} group(s): {exc}; "
+                         "the findings are the deterministic analysis")
+            break
         if anonymizer is not None:
             answer = anonymizer.restore(answer)
         out[group.title] = answer

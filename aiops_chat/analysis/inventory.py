@@ -73,7 +73,8 @@ class Inventory:
 
     `listed` holds the kinds the source actually listed; analyzers that reason about absence ("no Service
     of that name") check it first, so a snapshot without Services never accuses an Ingress of a missing one.
-    `namespace` is the scope (None: all namespaces).
+    `namespace` is the scope (None: all namespaces); `namespace_exists` says whether that namespace exists
+    (False: the source says it does not; None: not known, or no namespace asked for).
     """
 
     def __init__(
@@ -83,7 +84,9 @@ class Inventory:
         listed: Iterable[str] | None = None,
         namespace: str | None = None,
         notes: Iterable[str] = (),
+        namespace_exists: bool | None = None,
     ) -> None:
+        self.namespace_exists = namespace_exists
         self._by_kind: dict[str, list[Obj]] = dict(by_kind)
         self.listed: frozenset[str] = frozenset(listed if listed is not None else
                                                 (k for k, v in self._by_kind.items() if v))

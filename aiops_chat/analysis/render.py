@@ -119,3 +119,8 @@ def _md(text: str) -> str:
 
 
 RENDERERS = {"table": render_table, "json": render_json, "markdown": render_markdown}
+
+
+_DEMO = ("DEMO: the built-in snapshot of TaskFlow, the sample web app this project deploys (frontend, backend, worker), "
+         "broken on purpose; not your cluster.")
+DEMO_HEADER = {"table": _DEMO + "\n\n", "markdown": f"> **{_DEMO}**\n\n"}

@@ -20,6 +20,7 @@ import sys
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from aiops_chat.agent.attachments import HEAD_CHARS, MAX_CHARS, TAIL_CHARS
+from aiops_chat.cli.examples import add_examples
 from aiops_chat.exit_codes import DENIED, FAILURE, OK
 from aiops_chat.safe_text import json_visible, visible
 
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from aiops_chat.agent.session import ChatSession
     from aiops_chat.config import Config
     from aiops_chat.execution.approval import Approver
-    from aiops_chat.sessions import SessionJournal, StoredSession
     from aiops_chat.tools.runner import PlanStep
 
 EPILOG = f"""\
@@ -37,11 +37,6 @@ context:
   question: redacted like command output, at most {MAX_CHARS:,} characters each (the first {HEAD_CHARS:,} and
   the last {TAIL_CHARS:,}), marked as untrusted data. Once the model has read it, any write it proposes
   asks a person, whatever the context's tier. --no-stdin ignores piped input.
-
-sessions:
-  Every ask is saved (redacted, as the model saw it) under $XDG_STATE_HOME/aiops/sessions/ and its id is
-  printed on stderr as "aiops: session ID"; `aiops ask --session ID "follow-up"` continues it. Approvals
-  are never carried over: each write asks again. See `aiops sessions --help`.
 
 exit status:
   0    answered: the model answered, or without one every planned command ran
@@ -73,19 +68,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "after reading logs or events)")
     p.add_argument("--dry-run", action="store_true", help="plan only: run nothing, not even reads")
     p.add_argument("--offline", action="store_true", help="do not use the language model")
+    p.add_argument("--session", metavar="ID", help="continue a saved conversation (see `aiops sessions list`)")
     p.add_argument("--file", dest="files", action="append", default=[], metavar="FILE",
                    help="send this file's text with the question (repeatable; '-' reads standard input)")
     p.add_argument("--no-stdin", action="store_true", help="ignore text piped to standard input")
     p.add_argument("-o", "--output", choices=("text", "json"), default="text", help="text (Markdown) or json")
-    p.add_argument("--session", metavar="ID",
-                   help="continue this saved session (an id or a unique prefix, see `aiops sessions list`); "
-                        "without it a new session is saved. The id used is printed on stderr")
+    add_examples(p, 'aiops ask "why is taskflow-backend not ready?"', 'aiops ask -n shop "scale web to 2 replicas"     # the write waits for y/N', 'aiops ask --dry-run "restart web"               # plan only, nothing runs', 'aiops ask --offline -o json "what is broken?"')
     p.set_defaults(handler=run_ask)
 
 
 def run_ask(args: argparse.Namespace) -> int:
     from aiops_chat.agent.session import ChatSession
     from aiops_chat.audit import AuditLog
+    from aiops_chat.cli.sessions_cmd import store_for
     from aiops_chat.config import load_config
     from aiops_chat.errors import LLMError
 
@@ -93,17 +88,12 @@ def run_ask(args: argparse.Namespace) -> int:
     question = " ".join(args.question).strip()
     attached = read_attachments(args.files, stdin=None if args.no_stdin else sys.stdin)
     audit = AuditLog.for_config(cfg) if cfg.audit.enabled else None
-    journal, stored = open_session(cfg, args.session)
-    # A continued session keeps the target it was about unless the command line names another.
-    context = args.context if args.context is not None or stored is None else stored.context
-    namespace = args.namespace if args.namespace is not None or stored is None else stored.namespace
-    session = ChatSession(cfg, context=context, namespace=namespace, source="ask",
+    session = ChatSession(cfg, context=args.context, namespace=args.namespace, source="ask",
                           approver=make_approver(cfg, yes=args.yes), offline=args.offline, dry_run=args.dry_run,
-                          audit=audit, journal=journal)
-    if stored is not None:
-        session.resume(stored)
-    # Before the turn, so a script that is killed mid-turn still knows what to continue.
-    sys.stderr.write(f"aiops: session {journal.id}\n")
+                          audit=audit, store=store_for(cfg), resume=args.session)
+    if session.session_id:
+        print(f"aiops: session {session.session_id} (continue it: aiops ask --session {session.session_id} ...)",
+              file=sys.stderr)
     printer = EventPrinter(sys.stdout, sys.stderr, stream_answer=args.output == "text", verbose=args.verbose)
     text = with_attachments(session, question, attached)
     try:
@@ -124,16 +114,6 @@ def run_ask(args: argparse.Namespace) -> int:
     if code == FAILURE and not finished.answer.strip():
         printer.err.write("aiops: the model returned an empty answer\n")
     return code
-
-
-def open_session(cfg: Config, given: str | None) -> tuple[SessionJournal, StoredSession | None]:
-    """A new session to save into, or the saved one `--session` names (refused if it does not verify)."""
-    from aiops_chat.sessions import SessionJournal, SessionStore
-
-    store = SessionStore.for_config(cfg)
-    if given is None:
-        return SessionJournal(store), None
-    return SessionJournal.continuing(store, store.resolve(given))
 
 
 def exit_code(finished: TurnFinished, question: str, *, dry_run: bool) -> int:

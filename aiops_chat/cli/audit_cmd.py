@@ -13,6 +13,8 @@ from aiops_chat.safe_text import json_visible, visible
 if TYPE_CHECKING:
     from aiops_chat.audit import AuditLog
 
+from aiops_chat.cli.examples import add_examples
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("audit", help="read or verify the tamper-evident audit log")
@@ -21,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = inner.add_parser("show", help="print entries")
     show.add_argument("--tail", type=int, default=20, metavar="N", help="last N entries (0 = all)")
     show.add_argument("--output", choices=("text", "json"), default="text")
+    add_examples(parser, "aiops audit show", "aiops audit show --tail 0 --output json", "aiops audit verify")
     show.set_defaults(handler=run_show)
     verify = inner.add_parser("verify", help="check the hash chain (and HMACs, with [audit] hmac_key_file); "
                                              "exit 1 if it is broken")

@@ -8,13 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from aiops_chat.cli.examples import add_examples
 from aiops_chat.errors import UsageError
-
-if TYPE_CHECKING:
-    from aiops_chat.config import Config
-    from aiops_chat.sessions import SessionJournal, StoredSession
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,10 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--demo", action="store_true", help="health panel on the built-in demo snapshot")
     source.add_argument("--snapshot", metavar="FILE", help="health panel on a saved `kubectl get -o yaml|json` file")
-    parser.add_argument("--resume", nargs="?", const="", default=None, metavar="ID",
-                        help="continue a saved session (default: the latest; see `aiops sessions list`). Its "
-                             "history comes back; approvals do not")
+    parser.add_argument("--resume", nargs="?", const="", metavar="ID",
+                        help="continue a saved conversation (default: the last one; see `aiops sessions list`)")
     parser.add_argument("--export-dir", metavar="DIR", help="where /export writes (default: current directory)")
+    add_examples(parser, "aiops chat", "aiops chat --demo                   # health panel (f2) on the demo snapshot", "aiops --context dev -n shop chat --offline")
     parser.set_defaults(handler=run_chat)
 
 
@@ -40,27 +36,18 @@ def run_chat(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("aiops chat needs a terminal", hint='for scripts use: aiops ask "QUESTION"')
-    journal, resume = _open_session(cfg, args.resume)
+    from aiops_chat.cli.sessions_cmd import store_for
     from aiops_chat.tui.launch import build_app
 
+    store = store_for(cfg)
+    resume = args.resume
+    if resume == "" and store is not None:
+        resume = store.latest()
+        if resume is None:
+            raise UsageError("no saved session to resume", hint="start one with: aiops chat")
     app = build_app(cfg, context=args.context, namespace=args.namespace, offline=args.offline,
                     dry_run=args.dry_run, demo=args.demo, snapshot=Path(args.snapshot) if args.snapshot else None,
                     export_dir=Path(args.export_dir).expanduser() if args.export_dir else None,
-                    journal=journal, resume=resume)
+                    store=store, resume=resume)
     app.run()
-    if journal.store.path(journal.id).exists():  # nothing is saved before the first turn
-        print(f"aiops: session {journal.id} saved (continue with: aiops chat --resume {journal.id})", file=sys.stderr)
     return int(app.return_code or 0)
-
-
-def _open_session(cfg: Config, given: str | None) -> tuple[SessionJournal, StoredSession | None]:
-    """The session to save into: a new one, or (--resume) the given or latest saved one, verified."""
-    from aiops_chat.sessions import SessionJournal, SessionStore
-
-    store = SessionStore.for_config(cfg)
-    if given is None:
-        return SessionJournal(store), None
-    session_id = store.resolve(given) if given else store.latest()
-    if session_id is None:
-        raise UsageError(f"no saved session to resume in {store.root}", hint="start one with: aiops chat")
-    return SessionJournal.continuing(store, session_id)

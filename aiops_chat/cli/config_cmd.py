@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from aiops_chat.cli.examples import add_examples
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("config", help="show, check or trust the configuration",
@@ -16,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = inner.add_parser("show", help="print the effective configuration (secrets masked) and where each "
                             "key came from")
     show.add_argument("-o", "--output", choices=("toml", "json"), default="toml")
+    add_examples(parser, "aiops config show", "aiops config check", "aiops config trust ./aiops.toml")
     show.set_defaults(handler=run_show)
     check = inner.add_parser("check", help="validate the configuration; exit 2 naming the bad file and key")
     check.set_defaults(handler=run_check)

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from aiops_chat import __version__
+from aiops_chat import __version__, exit_codes
 from aiops_chat.errors import AiopsError
 from aiops_chat.safe_text import visible
 
@@ -26,10 +26,13 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aiops_chat.cli.run_cmd",
     "aiops_chat.cli.audit_cmd",
     "aiops_chat.cli.analyze_cmd",
+    "aiops_chat.cli.snapshot_cmd",
     "aiops_chat.cli.ask_cmd",
     "aiops_chat.cli.chat_cmd",
-    "aiops_chat.cli.sessions_cmd",
     "aiops_chat.cli.workflow_cmd",
+    "aiops_chat.cli.completion_cmd",
+    "aiops_chat.cli.mcp_cmd",
+    "aiops_chat.cli.sessions_cmd",
 )
 
 
@@ -133,10 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args))
     except AiopsError as exc:
         print(visible(f"aiops: {exc.title}: {exc}"), file=sys.stderr)
-        return 2
+        return exit_codes.for_error(exc)
     except KeyboardInterrupt:
         print("aiops: interrupted", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
     except BrokenPipeError:
         return 0
 

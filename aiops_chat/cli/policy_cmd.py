@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from aiops_chat import exit_codes
+from aiops_chat.cli.examples import add_examples
 from aiops_chat.errors import UsageError
 from aiops_chat.safe_text import visible
 
@@ -20,13 +22,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("-n", "--namespace", metavar="NS", default=argparse.SUPPRESS, help="namespace to judge for")
     check.add_argument("--output", choices=("text", "json"), default="text")
     check.add_argument("argv", nargs=argparse.REMAINDER, help="the command, binary first, after --")
+    add_examples(check, "aiops policy check -- kubectl get pods", "aiops policy check --context prod-eu -- kubectl scale deploy/x --replicas=2", "aiops policy check --output json -- helm uninstall taskflow-backend")
     check.set_defaults(handler=run_check)
 
 
 def run_check(args: argparse.Namespace) -> int:
     from aiops_chat.config import load_config
     from aiops_chat.kubeconfig import load_view
-    from aiops_chat.policy import evaluate, policy_context_for
+    from aiops_chat.policy import Decision, evaluate, policy_context_for
 
     argv = list(args.argv)
     if argv[:1] == ["--"]:
@@ -41,4 +44,5 @@ def run_check(args: argparse.Namespace) -> int:
         print(json.dumps({"decision": verdict.decision.value, "risk": verdict.risk.value, "reason": verdict.reason}))
     else:
         print(visible(f"{verdict.decision.value.upper()} ({verdict.risk.value}): {verdict.reason}"))
-    return 0
+    # allow and confirm: the command may run (confirm: once a person approves); deny: it never may.
+    return exit_codes.DENIED if verdict.decision is Decision.DENY else exit_codes.OK

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from aiops_chat.cli.examples import add_examples
 from aiops_chat.errors import UsageError
 from aiops_chat.exit_codes import DENIED, FAILURE
 from aiops_chat.safe_text import visible
@@ -27,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--yes", "-y", action="store_true", help="approve writes without asking (never destructive ones)")
     parser.add_argument("--dry-run", action="store_true", help="show the server dry run / diff of a write, then ask")
     parser.add_argument("argv", nargs=argparse.REMAINDER, help="the command, binary first, after --")
+    add_examples(parser, "aiops run -- kubectl get pods -n shop", "aiops run --dry-run -- kubectl scale deploy/taskflow-backend --replicas=2", "aiops run --yes -- helm upgrade --install taskflow-backend ./charts/taskflow-backend")
     parser.set_defaults(handler=run)
 
 

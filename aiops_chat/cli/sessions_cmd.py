@@ -1,123 +1,131 @@
-"""`aiops sessions list|show|export|rm`: the saved conversations (aiops_chat/sessions).
-
-Only the standard library and light aiops modules load at top level, so `aiops --help` stays fast.
-"""
+"""`aiops sessions list|show|export|rm`: the saved conversations of `aiops ask` and `aiops chat`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from pathlib import Path
+import time
 from typing import TYPE_CHECKING, Any
 
-from aiops_chat.exit_codes import FAILURE, OK
-from aiops_chat.safe_text import json_visible, visible
+from aiops_chat.safe_text import visible
 
 if TYPE_CHECKING:
-    from aiops_chat.sessions import SessionStore
-
-EPILOG = """\
-Every `aiops chat` and `aiops ask` turn is saved, redacted as the model saw it, one file per session under
-$XDG_STATE_HOME/aiops/sessions/ (default ~/.local/state/aiops/sessions/; directory 0700, files 0600).
-Each file is signed with a per-user key (sessions.key next to that directory): a file edited by hand is
-refused, not trusted. Continue a session with `aiops chat --resume [ID]` or `aiops ask --session ID "..."`;
-approvals are never carried over, each write asks again. ID may be any unique prefix of an id.
-"""
+    from aiops_chat.config import Config
+    from aiops_chat.sessions.store import SessionStore, StoredSession
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sessions", help="list, show, export or remove saved conversations",
-                       description="The conversations `aiops chat` and `aiops ask` saved.", epilog=EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    actions = p.add_subparsers(dest="action", metavar="ACTION")
-    ls = actions.add_parser("list", help="saved sessions, newest first")
-    ls.add_argument("-o", "--output", choices=("text", "json"), default="text")
-    ls.set_defaults(handler=run_list)
-    show = actions.add_parser("show", help="print a session's conversation")
-    show.add_argument("id", metavar="ID")
-    show.set_defaults(handler=run_show)
-    export = actions.add_parser("export", help="a session as Markdown (stdout, or --out FILE)")
-    export.add_argument("id", metavar="ID")
-    export.add_argument("--out", metavar="FILE", help="write here instead of standard output (not overwritten)")
-    export.set_defaults(handler=run_export)
-    rm = actions.add_parser("rm", help="delete a saved session (even one that no longer verifies)")
-    rm.add_argument("ids", nargs="+", metavar="ID")
-    rm.set_defaults(handler=run_rm)
-    p.set_defaults(handler=lambda args: (p.print_help(), OK)[1])
+    parser = sub.add_parser(
+        "sessions", help="list, show, export or remove saved conversations",
+        description="Every `aiops ask` and `aiops chat` conversation is saved (redacted, as the model saw it) "
+        "under $XDG_STATE_HOME/aiops/sessions/. Continue one with `aiops ask --session ID \"...\"` or "
+        "`aiops chat --resume [ID]`. An id may be shortened to any unique prefix.")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="saved sessions, the last used first")
+    listing.add_argument("-o", "--output", choices=("table", "json"), default="table")
+    listing.set_defaults(handler=run_list)
+    for name, helptext, handler in (("show", "the conversation, as text", run_show),
+                                    ("export", "the conversation as Markdown (or JSON with -o json)", run_export),
+                                    ("rm", "remove a saved session", run_rm)):
+        action = actions.add_parser(name, help=helptext)
+        action.add_argument("id", help="session id (or a unique prefix)")
+        if name == "export":
+            action.add_argument("-o", "--output", choices=("markdown", "json"), default="markdown")
+        action.set_defaults(handler=handler)
+
+
+def store_for(cfg: Config) -> SessionStore | None:
+    """Where sessions are saved; None when there is no state directory (then nothing is saved)."""
+    from pathlib import Path
+
+    from aiops_chat.sessions.store import SessionStore
+
+    return SessionStore(Path(cfg.runtime.state_dir) / "sessions") if cfg.runtime.state_dir else None
 
 
 def _store(args: argparse.Namespace) -> SessionStore:
     from aiops_chat.config import load_config
-    from aiops_chat.sessions import SessionStore
+    from aiops_chat.errors import UsageError
 
-    return SessionStore.for_config(load_config(args.config))
+    store = store_for(load_config(args.config))
+    if store is None:
+        raise UsageError("no state directory: set XDG_STATE_HOME or HOME")
+    return store
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from aiops_chat.errors import SessionError
+    from aiops_chat.errors import AiopsError
 
     store = _store(args)
     rows: list[dict[str, Any]] = []
-    for session_id in sorted(store.ids(), key=lambda i: (store._mtime(i), i), reverse=True):
+    for session_id in store.ids():
         try:
             s = store.load(session_id)
-        except SessionError as exc:
-            rows.append({"id": session_id, "error": exc.message})
-            continue
-        rows.append({"id": s.id, "updated": s.updated, "turns": s.turns, "context": s.context,
-                     "namespace": s.namespace, "title": s.title})
+            rows.append({"id": s.id, "updated": _when(s.updated), "turns": s.turns, "source": s.source,
+                         "context": s.context, "namespace": s.namespace, "title": s.title})
+        except AiopsError as exc:  # listed, never loaded: the reason is the row
+            rows.append({"id": session_id, "problem": str(exc)})
     if args.output == "json":
-        print(json_visible(json.dumps(rows, indent=2, ensure_ascii=False)))
-        return OK
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
     if not rows:
-        print(f"no saved sessions in {store.root}", file=sys.stderr)
-        return OK
-    print(f"{'ID':22}  {'UPDATED':20}  {'TURNS':>5}  {'CONTEXT':16}  FIRST QUESTION")
+        print("no saved sessions", file=sys.stderr)
     for row in rows:
-        if "error" in row:
-            print(visible(f"{row['id']:22}  REFUSED: {row['error']}"))
+        if "problem" in row:
+            print(visible(f"{row['id']}  REFUSED: {row['problem']}"))
         else:
-            print(visible(f"{row['id']:22}  {row['updated']:20}  {row['turns']:>5}  "
-                          f"{(row['context'] or '-')[:16]:16}  {row['title']}"))
-    return OK
+            print(visible(f"{row['id']}  {row['updated']}  {row['turns']:>3} turns  {row['source']:<4} "
+                          f"{row['context'] or '-'}/{row['namespace']}  {row['title']}"))
+    return 0
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from aiops_chat.sessions.export import to_markdown
-
-    store = _store(args)
-    print(visible(to_markdown(store.load(store.resolve(args.id)))), end="")
-    return OK
+    session = _store(args).load(args.id)
+    for message in session.history:
+        role, content = message.get("role"), message.get("content") or ""
+        if role == "assistant" and message.get("tool_calls"):
+            for call in message["tool_calls"]:
+                fn = call.get("function", {})
+                print(visible(f"[tool call] {fn.get('name')} {fn.get('arguments')}"))
+        if content:
+            print(visible(f"[{role}] {content}"))
+    return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from aiops_chat.sessions.export import to_markdown
-
-    store = _store(args)
-    # Control characters a workload wrote are shown, not obeyed, in the file too (someone will `cat` it).
-    text = visible(to_markdown(store.load(store.resolve(args.id))))
-    if not args.out:
-        print(text, end="")
-        return OK
-    out = Path(args.out).expanduser()
-    try:
-        with open(out, "x", encoding="utf-8") as fh:  # never overwrites: an export is often kept as evidence
-            fh.write(text)
-    except FileExistsError:
-        print(f"aiops: {out} exists; choose another --out", file=sys.stderr)
-        return FAILURE
-    except OSError as exc:
-        print(f"aiops: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
-        return FAILURE
-    print(f"exported {store.resolve(args.id)} to {out}", file=sys.stderr)
-    return OK
+    session = _store(args).load(args.id)
+    if args.output == "json":
+        print(json.dumps(session.body(), indent=2, ensure_ascii=False))
+        return 0
+    sys.stdout.write(as_markdown(session))
+    return 0
 
 
 def run_rm(args: argparse.Namespace) -> int:
-    store = _store(args)
-    for given in args.ids:
-        session_id = store.resolve(given)
-        store.remove(session_id)
-        print(f"removed session {session_id}", file=sys.stderr)
-    return OK
+    path = _store(args).remove(args.id)
+    print(f"removed {path}", file=sys.stderr)
+    return 0
+
+
+def as_markdown(session: StoredSession) -> str:
+    lines = [f"# aiops session {session.id}", "",
+             f"{session.source}, context {session.context or '(default)'}, namespace {session.namespace}, "
+             f"last used {_when(session.updated)}", ""]
+    for message in session.history:
+        role, content = message.get("role"), message.get("content") or ""
+        if role == "user":
+            lines += [f"**You:** {content}", ""]
+        elif role == "assistant":
+            for call in message.get("tool_calls") or []:
+                fn = call.get("function", {})
+                lines += [f"- tool `{fn.get('name')}` `{fn.get('arguments')}`"]
+            if content:
+                lines += ["", str(content), ""]
+        elif role == "tool":
+            lines += ["", "```text", str(content).replace("```", "`\u200b``"), "```", ""]
+    return visible("\n".join(lines)) + "\n"
+
+
+def _when(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch))

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from aiops_chat.execution.approval import Approver
 
 
+from aiops_chat.cli.examples import add_examples
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     doctor = sub.add_parser("doctor", help="check tools, images, cluster and metrics-server for the TaskFlow workflow",
                             description="Checks minikube, kubectl, helm, docker and kubectl-ai (optional), the "
@@ -28,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="also probe the configured LLM endpoint: models list, a tool call, streaming")
     doctor.add_argument("--llm-only", action="store_true", help="probe only the LLM endpoint")
     _output_option(doctor)
+    add_examples(doctor, "aiops doctor", "aiops doctor --llm                  # also probe the model endpoint", "aiops doctor -o json")
     doctor.set_defaults(handler=run_doctor)
 
     cluster = sub.add_parser("cluster", help="manage the local Minikube cluster")
@@ -40,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--memory", type=int, metavar="MIB", help="memory in MiB (default: [workflow] memory, 4096)")
     _yes_option(up)
     _output_option(up)
+    add_examples(up, "aiops cluster up --yes", "aiops cluster up --cpus 4 --memory 8192 --yes")
     up.set_defaults(handler=run_cluster_up)
 
     deploy = sub.add_parser("deploy", help="helm upgrade --install both TaskFlow charts and wait for Ready pods",
@@ -53,6 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="a helm value for both charts, e.g. image.tag=1.0.1 (repeatable)")
     _yes_option(deploy)
     _output_option(deploy)
+    add_examples(deploy, "aiops deploy --yes", "aiops deploy -n taskflow --set image.tag=1.0.1 --timeout 5m --yes")
     deploy.set_defaults(handler=run_deploy)
 
     validate = sub.add_parser("validate", help="the plan's validation checklist: cluster, pods, health, logs",
@@ -65,6 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     validate.add_argument("--frontend-url", metavar="URL", help="frontend URL (default: [workflow] frontend_url, "
                           "else node address + NodePort)")
     _output_option(validate)
+    add_examples(validate, "aiops validate", "aiops validate --backend-url http://192.168.49.2:30786 -o json")
     validate.set_defaults(handler=run_validate)
 
 
@@ -96,7 +103,7 @@ def run_doctor(args: argparse.Namespace) -> int:
             checklist.add(Check(f"llm {item.name}", Status(item.status), item.detail, item.fix,
                                 required=args.llm_only or cfg.llm.enabled))
     _emit(args.output, checklist.render_table(), checklist.render_json())
-    return checklist.exit_code
+    return checklist.cli_exit_code
 
 
 def run_cluster_up(args: argparse.Namespace) -> int:
@@ -113,7 +120,7 @@ def run_cluster_up(args: argparse.Namespace) -> int:
                                memory=args.memory or wf.memory, addons=wf.addons, images=wf.images)
     steps = cluster_up(_executor(args, cfg, context=MINIKUBE_CONTEXT), settings, approver=_approver(args.yes, cfg), progress=_progress)
     _emit(args.output, steps.render_table(), steps.render_json())
-    return steps.exit_code
+    return steps.cli_exit_code
 
 
 def run_deploy(args: argparse.Namespace) -> int:
@@ -129,7 +136,7 @@ def run_deploy(args: argparse.Namespace) -> int:
                               set_values=tuple(args.set_values))
     report = deploy(_executor(args, cfg), settings, approver=_approver(args.yes, cfg), progress=_progress)
     _emit(args.output, report.render_text(), json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-    return report.exit_code
+    return report.steps.cli_exit_code
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -142,7 +149,7 @@ def run_validate(args: argparse.Namespace) -> int:
                                 frontend_url=args.frontend_url or cfg.workflow.frontend_url)
     checklist = validate(_executor(args, cfg), settings)
     _emit(args.output, checklist.render_table(), checklist.render_json())
-    return checklist.exit_code
+    return checklist.cli_exit_code
 
 
 def _executor(args: argparse.Namespace, cfg: Config, *, context: str | None = None) -> Executor:

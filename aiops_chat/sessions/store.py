@@ -1,326 +1,186 @@
-"""Saved sessions on disk: one JSON file per session under ``$XDG_STATE_HOME/aiops/sessions/``.
+"""Saved conversations: one sealed JSON file per session under ``$XDG_STATE_HOME/aiops/sessions/``.
 
-A file holds the conversation as the model saw it (already redacted: user text, tool output and attachments
-pass through redaction before they enter the history), the pinned target, and whether the injection guard
-was tainted. It never holds an approval: approvals belong to a person at the moment of a write and are not
-replayed (the resumed session asks again).
+What is stored is the history exactly as the model saw it (already redacted: user text and tool output
+are redacted before they enter it). A file is written whole to a temporary name, fsynced and renamed
+over the old one, so a crash (kill -9 included) leaves the previous turn's file intact: at most the turn
+in flight is lost.
 
-Files are written whole to a temporary file in the same directory, fsynced, then renamed over the old one,
-so a crash (even kill -9) leaves either the previous turn's file or the new one, never a torn one.
-Directory 0700, files 0600.
-
-Each file carries an HMAC-SHA256 over its canonical JSON with a per-user key (``sessions.key`` in the state
-directory, 0600). A file edited by hand, renamed to another id, truncated, or signed with another key is
-refused with a clear error, never trusted half-way. This is tamper evidence against other tools, careless
-edits and copied files; someone who can read the user's key can forge a file, which is why nothing in a
-file can approve anything.
+Each file carries an HMAC-SHA256 over its content under a key kept beside them (``.key``, mode 600). A
+file edited by hand (or by anything else) no longer matches and is refused with the reason, never loaded
+half-trusted: a history is what the model will read next, and a forged one could carry instructions or
+fake "the user approved" turns. Approvals are never stored or replayed in any case; they happen at the
+executor, per command, when it is about to run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import hmac
 import json
 import os
 import re
 import secrets
-import stat
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import Any
 
-from aiops_chat.errors import SessionError
-
-if TYPE_CHECKING:
-    from aiops_chat.config import Config
+from aiops_chat.errors import UsageError
 
 FORMAT = 1
-KEY_FILE = "sessions.key"
-MAX_FILE_BYTES = 64 * 1024 * 1024  # far above any real session (tool outputs are capped); refuses a runaway file
-_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
-_ID_PREFIX = re.compile(r"^[0-9a-f-]{1,22}$")
-_ROLES = frozenset({"user", "assistant", "tool"})
-_KEEP = {"user": ("role", "content"), "assistant": ("role", "content", "tool_calls"),
-         "tool": ("role", "tool_call_id", "content")}
+KEY_BYTES = 32
+_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
+
+
+class SessionError(UsageError):
+    """A saved session the user named cannot be used: unknown, unreadable, or changed outside aiops. The
+    file (or the id given) is at fault; nothing ran, so it exits as a usage error."""
+
+    title = "session"
 
 
 @dataclass
 class StoredSession:
-    """One saved conversation. ``history`` is OpenAI-format messages without the system prompt."""
-
     id: str
-    created: str  # ISO 8601, UTC
-    updated: str
-    source: str  # "ask" or "tui": the front end that last wrote it
+    source: str  # "ask", "tui"
     context: str | None
     namespace: str
-    model: str | None
-    tainted_by: str | None  # the injection guard's state when saved (a resumed session starts tainted)
-    history: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def title(self) -> str:
-        """The first thing the user asked, on one line (attachments left out)."""
-        from aiops_chat.agent.attachments import split
-
-        for message in self.history:
-            if message.get("role") == "user" and isinstance(message.get("content"), str):
-                first = split(message["content"])[0].strip().splitlines()
-                return first[0][:80] if first else ""
-        return ""
+    history: list[dict[str, Any]] = field(default_factory=list)  # OpenAI-format messages, redacted
+    created: float = field(default_factory=time.time)
+    updated: float = field(default_factory=time.time)
 
     @property
     def turns(self) -> int:
         return sum(1 for m in self.history if m.get("role") == "user")
 
-    def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, "id": self.id, "created": self.created, "updated": self.updated,
-                "source": self.source, "context": self.context, "namespace": self.namespace, "model": self.model,
-                "tainted_by": self.tainted_by, "history": self.history}
+    @property
+    def title(self) -> str:
+        first = next((m.get("content") or "" for m in self.history if m.get("role") == "user"), "")
+        line = " ".join(str(first).split())
+        return line if len(line) <= 60 else line[:59] + "…"
+
+    def body(self) -> dict[str, Any]:
+        return {"format": FORMAT, "id": self.id, "source": self.source, "context": self.context,
+                "namespace": self.namespace, "created": self.created, "updated": self.updated,
+                "history": self.history}
 
 
 def new_id() -> str:
-    """Sortable by creation time, unguessable enough not to collide: 20261204-162135-a1b2c3."""
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
 
 
-def now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+def _canonical(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class SessionStore:
-    def __init__(self, root: Path, key_file: Path) -> None:
-        self.root = root
-        self.key_file = key_file
+    def __init__(self, directory: Path | str) -> None:
+        self.dir = Path(directory)
 
-    @classmethod
-    def for_config(cls, cfg: Config) -> SessionStore:
-        if not cfg.runtime.state_dir:
-            # Only a Config built by hand (tests) lacks it; a relative "sessions/" in the cwd would be a surprise.
-            raise SessionError("no state directory to keep sessions in", hint="set XDG_STATE_HOME or HOME")
-        state = Path(cfg.runtime.state_dir)
-        return cls(state / "sessions", state / KEY_FILE)
+    # -- the key ----------------------------------------------------------------------------------------
 
-    # -- reading ---------------------------------------------------------------------------------------------
+    def _key(self) -> bytes:
+        path = self.dir / ".key"
+        try:
+            key = path.read_bytes()
+        except FileNotFoundError:
+            self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            key = secrets.token_bytes(KEY_BYTES)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another aiops made it first: use theirs
+                return self._key()
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(key)
+                fh.flush()
+                os.fsync(fh.fileno())
+            return key
+        if len(key) != KEY_BYTES:
+            raise SessionError(f"{path}: not a session key ({len(key)} bytes)",
+                               hint="remove it; sessions saved under it can then no longer be loaded")
+        return key
+
+    def _seal(self, body: dict[str, Any]) -> str:
+        return hmac.new(self._key(), _canonical(body), hashlib.sha256).hexdigest()
+
+    # -- files ------------------------------------------------------------------------------------------
 
     def path(self, session_id: str) -> Path:
         if not _ID.match(session_id):
-            raise SessionError(f"{session_id!r} is not a session id", hint="`aiops sessions list` shows them")
-        return self.root / f"{session_id}.json"
-
-    def ids(self) -> list[str]:
-        """Every saved session's id, oldest first."""
-        try:
-            names = os.listdir(self.root)
-        except FileNotFoundError:
-            return []
-        except OSError as exc:
-            raise SessionError(f"cannot read {self.root}: {exc.strerror or exc}") from None
-        return sorted(n[:-5] for n in names if n.endswith(".json") and _ID.match(n[:-5]))
-
-    def resolve(self, given: str) -> str:
-        """An id from an exact id or a unique prefix of one (as git takes abbreviated hashes)."""
-        if _ID.match(given):
-            return given
-        if not _ID_PREFIX.match(given):
-            raise SessionError(f"{given!r} is not a session id", hint="`aiops sessions list` shows them")
-        found = [i for i in self.ids() if i.startswith(given)]
-        if len(found) == 1:
-            return found[0]
-        if not found:
-            raise SessionError(f"no saved session {given!r} in {self.root}", hint="`aiops sessions list` shows them")
-        more = ", ..." if len(found) > 4 else ""
-        raise SessionError(f"{given!r} matches {len(found)} sessions ({', '.join(found[:4])}{more})",
-                           hint="give more of the id")
-
-    def latest(self) -> str | None:
-        """The most recently written session (by the time it was last saved, not created)."""
-        ids = self.ids()
-        if not ids:
-            return None
-        return max(ids, key=lambda i: (self._mtime(i), i))
-
-    def _mtime(self, session_id: str) -> float:
-        try:
-            return (self.root / f"{session_id}.json").stat().st_mtime
-        except OSError:
-            return 0.0
-
-    def load(self, session_id: str) -> StoredSession:
-        path = self.path(session_id)
-        try:
-            with open(path, "rb") as fh:
-                raw = fh.read(MAX_FILE_BYTES + 1)
-        except FileNotFoundError:
-            raise SessionError(f"no saved session {session_id} ({path} does not exist)",
-                               hint="`aiops sessions list` shows them") from None
-        except OSError as exc:
-            raise SessionError(f"cannot read {path}: {exc.strerror or exc}") from None
-        if len(raw) > MAX_FILE_BYTES:
-            raise SessionError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB; refusing it")
-        refuse = f"refusing session file {path}"
-        try:
-            doc = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise SessionError(f"{refuse}: not valid JSON ({exc}); was it edited by hand or cut short?",
-                               hint=f"`aiops sessions rm {session_id}` removes it") from None
-        if not isinstance(doc, dict) or not isinstance(doc.get("mac"), str):
-            raise SessionError(f"{refuse}: it carries no signature", hint=f"`aiops sessions rm {session_id}` removes it")
-        mac = doc.pop("mac")
-        if not hmac.compare_digest(mac, self._sign(doc, create=False)):
-            raise SessionError(
-                f"{refuse}: its signature does not match its content: it was edited by hand, or written with "
-                f"another key than {self.key_file}. Its history is not trusted and was not loaded",
-                hint=f"`aiops sessions rm {session_id}` removes it")
-        if doc.get("format") != FORMAT:
-            raise SessionError(f"{refuse}: format {doc.get('format')!r}, this aiops reads format {FORMAT}")
-        if doc.get("id") != session_id:  # a valid file copied over another session's name
-            raise SessionError(f"{refuse}: it holds session {doc.get('id')!r}, not {session_id}")
-        return _from_json(doc, refuse)
-
-    # -- writing ---------------------------------------------------------------------------------------------
+            raise SessionError(f"{session_id!r} is not a session id", hint="see `aiops sessions list`")
+        return self.dir / f"{session_id}.json"
 
     def save(self, session: StoredSession) -> Path:
-        """Write the whole session atomically: temp file, fsync, rename, fsync the directory."""
-        path = self.path(session.id)
-        self._ensure_dir()
-        doc = session.to_json()
-        doc["mac"] = self._sign(doc, create=True)
-        data = json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=f".{session.id}.", suffix=".tmp", dir=self.root)  # mode 0600
+        session.updated = time.time()
+        body = session.body()
+        data = json.dumps({**body, "seal": self._seal(body)}, ensure_ascii=False, indent=1).encode()
+        final = self.path(session.id)
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = self.dir / f".{session.id}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        _fsync_dir(self.root)
-        return path
+            os.replace(tmp, final)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        dir_fd = os.open(self.dir, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)  # the rename itself survives a power cut
+        finally:
+            os.close(dir_fd)
+        return final
 
-    def lock(self, session_id: str) -> IO[bytes]:
-        """Hold the session for one process until the returned file is closed (or the process dies):
-        two `ask --session ID` at once would each save a history without the other's turn."""
-        self.path(session_id)
+    def load(self, session_id: str) -> StoredSession:
+        path = self.path(self.resolve(session_id))
         try:
-            self._ensure_dir()
-            # Held past this function on purpose: the caller closes it when the session ends.
-            fh = open(os.open(self.root / f".{session_id}.lock", os.O_RDWR | os.O_CREAT, 0o600), "r+b")  # noqa: SIM115
-        except OSError as exc:
-            raise SessionError(f"cannot lock session {session_id} in {self.root}: {exc.strerror or exc}") from None
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
-            raise SessionError(f"session {session_id} is in use by another aiops (ask or chat)",
-                               hint="wait for it to finish, or start a new session") from None
-        return fh
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SessionError(f"no session {session_id!r}", hint="see `aiops sessions list`") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SessionError(f"{path}: unreadable ({exc})", hint=f"remove it: aiops sessions rm {session_id}") from None
+        if not isinstance(raw, dict) or not isinstance(raw.get("seal"), str):
+            raise SessionError(f"{path}: not a saved aiops session", hint=f"remove it: aiops sessions rm {session_id}")
+        body = {k: v for k, v in raw.items() if k != "seal"}
+        if not hmac.compare_digest(raw["seal"], self._seal(body)):
+            raise SessionError(f"{path} was changed outside aiops (its seal does not match); refusing to load it, "
+                               "since the model would read it as its own conversation",
+                               hint=f"start a new session, or remove this one: aiops sessions rm {session_id}")
+        if body.get("format") != FORMAT or body.get("id") != path.stem or not isinstance(body.get("history"), list):
+            raise SessionError(f"{path}: saved by another version of aiops or under another name")
+        return StoredSession(id=body["id"], source=str(body.get("source", "")), context=body.get("context"),
+                             namespace=str(body.get("namespace", "")), history=body["history"],
+                             created=float(body.get("created", 0)), updated=float(body.get("updated", 0)))
+
+    def ids(self) -> list[str]:
+        """Saved session ids, the last written first."""
+        if not self.dir.is_dir():
+            return []
+        files = [p for p in self.dir.glob("*.json") if _ID.match(p.stem)]
+        return [p.stem for p in sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.stem), reverse=True)]
+
+    def resolve(self, session_id: str) -> str:
+        """An id, or a unique prefix of one."""
+        if _ID.match(session_id):
+            return session_id
+        matches = [i for i in self.ids() if i.startswith(session_id)] if session_id else []
+        if len(matches) == 1:
+            return matches[0]
+        why = "matches several sessions" if matches else "matches no session"
+        raise SessionError(f"{session_id!r} {why}", hint="see `aiops sessions list`")
+
+    def latest(self) -> str | None:
+        ids = self.ids()
+        return ids[0] if ids else None
 
     def remove(self, session_id: str) -> Path:
-        """Delete a session's file, whether or not it verifies (a tampered file must be removable)."""
-        path = self.path(session_id)
+        path = self.path(self.resolve(session_id))
         try:
             path.unlink()
         except FileNotFoundError:
-            raise SessionError(f"no saved session {session_id}", hint="`aiops sessions list` shows them") from None
-        with contextlib.suppress(FileNotFoundError):
-            (self.root / f".{session_id}.lock").unlink()
-        _fsync_dir(self.root)
+            raise SessionError(f"no session {session_id!r}", hint="see `aiops sessions list`") from None
         return path
-
-    def _ensure_dir(self) -> None:
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if stat.S_IMODE(self.root.stat().st_mode) != 0o700:
-            os.chmod(self.root, 0o700)  # ours: conversations about a cluster are nobody else's business
-
-    # -- the key ---------------------------------------------------------------------------------------------
-
-    def _sign(self, doc: dict[str, Any], *, create: bool) -> str:
-        body = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        return hmac.new(self._key(create=create), body, hashlib.sha256).hexdigest()
-
-    def _key(self, *, create: bool) -> bytes:
-        try:
-            return self._read_key()
-        except FileNotFoundError:
-            if not create:
-                raise SessionError(f"the session key {self.key_file} is missing, so no saved session can be "
-                                   "verified", hint="sessions saved from now on get a new key") from None
-        self.key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".sessions.key.", dir=self.key_file.parent)
-        try:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            # link() fails if another process made the key first: then both use that one.
-            with contextlib.suppress(FileExistsError):
-                os.link(tmp, self.key_file)
-        finally:
-            os.unlink(tmp)
-        return self._read_key()
-
-    def _read_key(self) -> bytes:
-        fd = os.open(self.key_file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd) as fh:
-            mode = os.fstat(fh.fileno()).st_mode
-            if stat.S_IMODE(mode) & 0o077:
-                raise SessionError(f"the session key {self.key_file} is readable by others, so anyone could "
-                                   "forge a session", hint=f"chmod 600 {self.key_file}")
-            text = fh.read().strip()
-        if len(text) < 32:
-            raise SessionError(f"the session key {self.key_file} is too short or empty",
-                               hint="remove it; sessions saved from now on get a new key")
-        return text.encode("ascii", "replace")
-
-
-def _from_json(doc: dict[str, Any], refuse: str) -> StoredSession:
-    """Checked field by field even after the signature matched: a bug or an old writer must not hand the
-    model a malformed history."""
-
-    def text(key: str, *, optional: bool = False) -> Any:
-        value = doc.get(key)
-        if (value is None and optional) or isinstance(value, str):
-            return value
-        raise SessionError(f"{refuse}: {key!r} is {type(value).__name__}, expected text")
-
-    history = doc.get("history")
-    if not isinstance(history, list):
-        raise SessionError(f"{refuse}: 'history' is not a list")
-    return StoredSession(id=text("id"), created=text("created"), updated=text("updated"), source=text("source"),
-                         context=text("context", optional=True), namespace=text("namespace"),
-                         model=text("model", optional=True), tainted_by=text("tainted_by", optional=True),
-                         history=[_message(m, i, refuse) for i, m in enumerate(history)])
-
-
-def _message(message: Any, index: int, refuse: str) -> dict[str, Any]:
-    where = f"{refuse}: history[{index}]"
-    if not isinstance(message, dict) or message.get("role") not in _ROLES:
-        raise SessionError(f"{where} is not a user, assistant or tool message")
-    role = message["role"]
-    content = message.get("content")
-    if not (isinstance(content, str) or (content is None and role == "assistant")):
-        raise SessionError(f"{where}: content is not text")
-    if role == "tool" and not isinstance(message.get("tool_call_id"), str):
-        raise SessionError(f"{where}: a tool result without its call's id")
-    for call in message.get("tool_calls") or ():
-        function = call.get("function") if isinstance(call, dict) else None
-        if not (isinstance(function, dict) and isinstance(call.get("id"), str)
-                and isinstance(function.get("name"), str) and isinstance(function.get("arguments"), str)):
-            raise SessionError(f"{where}: a malformed tool call")
-    return {k: message[k] for k in _KEEP[role] if k in message}
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -11,6 +11,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import ClassVar
 
+from textual.actions import SkipAction
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -20,10 +21,11 @@ from aiops_chat.tui.messages import SessionReady
 from aiops_chat.tui.screens.approval import ApprovalModal
 from aiops_chat.tui.screens.chat import ChatScreen
 from aiops_chat.tui.screens.contexts import ContextChoice
-from aiops_chat.tui.session_api import SessionFactory, SessionLike
+from aiops_chat.tui.session_api import SessionFactory, SessionLike, StatusLike
 
-FindingsProvider = Callable[[], Sequence[Finding]]
-ContextsProvider = Callable[[], list[ContextChoice]]
+# Each provider is handed what it needs from the session when it runs, never holds on to the session.
+FindingsProvider = Callable[[StatusLike], Sequence[Finding]]  # where the session points -> findings
+ContextsProvider = Callable[[str | None], list[ContextChoice]]  # the session's context -> the choices
 
 
 class AiopsChatApp(App[None]):
@@ -85,13 +87,28 @@ class AiopsChatApp(App[None]):
 
     @property
     def session(self) -> SessionLike:
+        """The session; waits for it to be built and raises what building it raised. Not on the UI thread
+        before `session_ready`: use `session_problem` there."""
         return self._session.result()
+
+    @property
+    def session_problem(self) -> str | None:
+        """Why the session cannot be used right now (still starting, or the error that stopped it), or None."""
+        if not self._session.done():
+            return "the session is still starting"
+        exc = self._session.exception()
+        if exc is None:
+            return None
+        return f"{getattr(exc, 'title', type(exc).__name__)}: {exc}"
 
     @property
     def chat(self) -> ChatScreen:
         return next(s for s in self.screen_stack if isinstance(s, ChatScreen))
 
     def action_cancel_turn(self) -> None:
+        if not self.chat.busy:
+            # No turn to cancel: ctrl+c goes on to the screen, where it copies (the chat screen, a modal).
+            raise SkipAction()
         self.chat.action_cancel_turn()
 
     def dismiss_modals(self) -> None:

@@ -8,7 +8,7 @@ Pure UI: the executor computes the server's preview of the write before it asks 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiops_chat.execution.approval import ApprovalResult, confirmation_word
@@ -28,6 +28,10 @@ class TuiApprover:
         self._lock = threading.Lock()
         self._waiting: list[threading.Event] = []
         self._closed = False
+        # Told on the UI thread when a dialog opens and when it is answered, so the command's card can say
+        # "waiting for approval" rather than "running".
+        self.on_waiting: Callable[[Sequence[str]], None] | None = None
+        self.on_answer: Callable[[Sequence[str], bool], None] | None = None
 
     def attach(self, app: App[Any]) -> None:
         self._app = app
@@ -47,11 +51,18 @@ class TuiApprover:
         def record(approved: bool | None) -> None:
             answer.append(bool(approved))
             answered.set()
+            if self.on_answer is not None:
+                self.on_answer(request.argv, bool(approved))
+
+        def ask() -> None:
+            app.push_screen(ApprovalModal(request), record)
+            if self.on_waiting is not None:
+                self.on_waiting(request.argv)
 
         with self._lock:
             self._waiting.append(answered)
         try:
-            app.call_from_thread(app.push_screen, ApprovalModal(request), record)
+            app.call_from_thread(ask)
             answered.wait()
         except RuntimeError:  # the app stopped between the check and the call: nobody can approve
             pass

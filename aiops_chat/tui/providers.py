@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from aiops_chat.config import Config
 
 
-def demo_findings() -> list[Finding]:
-    """The built-in broken TaskFlow snapshot, every namespace."""
+def demo_findings(_where: StatusLike) -> list[Finding]:
+    """The built-in broken TaskFlow snapshot, every namespace, wherever the session points."""
     from aiops_chat.analysis.api import analyze_objects
     from aiops_chat.analysis.sources.demo import load_demo
 
@@ -34,27 +34,28 @@ def snapshot_findings(path: Path) -> list[Finding]:
     return analyze_objects(load_snapshot(path))
 
 
-def live_findings(cfg: Config, status: Callable[[], StatusLike]) -> Callable[[], list[Finding]]:
+def live_findings(cfg: Config) -> Callable[[StatusLike], list[Finding]]:
     """Findings for wherever the session points at the moment the panel opens (context and namespace)."""
 
-    def load() -> list[Finding]:
+    def load(where: StatusLike) -> list[Finding]:
         from aiops_chat.analysis.api import analyze_objects
         from aiops_chat.analysis.sources.live import load_live
 
-        now = status()
-        return analyze_objects(load_live(cfg, context=now.context, namespace=now.namespace),
+        return analyze_objects(load_live(cfg, context=where.context, namespace=where.namespace),
                                best_practices=cfg.analysis.best_practices)
 
     return load
 
 
-def context_choices(cfg: Config, current: Callable[[], str | None]) -> Callable[[], list[ContextChoice]]:
-    def load() -> list[ContextChoice]:
+def context_choices(cfg: Config) -> Callable[[str | None], list[ContextChoice]]:
+    """The kubeconfig's contexts; ``current`` is the session's context (None: the kubeconfig's current)."""
+
+    def load(current: str | None) -> list[ContextChoice]:
         from aiops_chat.kubeconfig import load_view
         from aiops_chat.policy import policy_context_for
 
         view = load_view(cfg.kubeconfig, cfg.runtime.home)
-        active = current() or view.current
+        active = current or view.current
         return [
             # The same rule the session applies when it switches, so the picker shows the tier you will get.
             ContextChoice(c.name, c.cluster, c.namespace, policy_context_for(cfg, c.name, c.namespace).tier.value,

@@ -56,6 +56,16 @@ class SessionRecord:
     def clear(self) -> None:
         self.entries.clear()
 
+    def last_answer(self) -> str:
+        """The assistant's text since the last question (its whole answer, tool calls in between left out)."""
+        parts: list[str] = []
+        for entry in reversed(self.entries):
+            if entry.kind == "user":
+                break
+            if entry.kind == "assistant" and entry.text.strip():
+                parts.append(entry.text.strip())
+        return "\n\n".join(reversed(parts))
+
 
 def render_markdown(record: SessionRecord, *, context: str | None, namespace: str, when: datetime) -> str:
     lines = [

@@ -44,5 +44,7 @@ def help_markdown(bindings: list[tuple[str, str]]) -> str:
             lines.append(f"- `/{name}`: {text}")
     lines += ["", "**Keys**", ""]
     lines += [f"- `{key}`: {text}" for key, text in bindings]
-    lines += ["", "Anything else you type goes to the assistant. `//text` sends text starting with a slash."]
+    lines += ["", "Drag over text with the mouse and press ctrl+c to copy it (or use the terminal's own selection, "
+              "usually shift+drag); f4 copies the last answer as Markdown.",
+              "Anything else you type goes to the assistant. `//text` sends text starting with a slash."]
     return "\n".join(lines)

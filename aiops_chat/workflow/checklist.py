@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from aiops_chat import exit_codes
+
 
 class Status(StrEnum):
     OK = "ok"
@@ -32,6 +34,8 @@ class Check:
     detail: str = ""
     hint: str = ""
     required: bool = True
+    needed_for: str = ""  # set when the check matters only to one workflow, e.g. "only needed for `aiops cluster up`"
+    refused: bool = False  # a step not run because the policy or a person said no (nothing was changed)
 
     @property
     def blocking(self) -> bool:
@@ -39,7 +43,7 @@ class Check:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "status": self.status.value, "detail": self.detail, "hint": self.hint,
-                "required": self.required}
+                "required": self.required, "needed_for": self.needed_for}
 
 
 @dataclass
@@ -65,6 +69,17 @@ class Checklist:
     def exit_code(self) -> int:
         return 0 if self.ok else 1
 
+    @property
+    def cli_exit_code(self) -> int:
+        """What the command exits with (README "Exit codes"): 0 passed; 3 when every required step that
+        failed was refused by the policy or declined by a person (nothing was changed by them); else 1."""
+        blocking = [c for c in self.checks if c.blocking]
+        if not blocking:
+            return exit_codes.OK
+        if all(c.refused for c in blocking):
+            return exit_codes.DENIED
+        return exit_codes.FAILURE
+
     def counts(self) -> dict[str, int]:
         return {s.value: sum(1 for c in self.checks if c.status is s) for s in Status}
 
@@ -83,6 +98,8 @@ class Checklist:
             # An optional failure does not fail the run, so it is not shouted in capitals.
             label = _LABEL[check.status] if check.required else check.status.value
             lines.append(f"{label:<6}  {name:<{width}}  {check.detail}".rstrip())
+            if check.needed_for:
+                lines.append(f"{'':<6}  {'':<{width}}  ({check.needed_for})")
             if check.hint and check.status in (Status.FAIL, Status.WARN):
                 lines.append(f"{'':<6}  {'':<{width}}  fix: {check.hint}")
         lines.append(self.summary())

@@ -58,9 +58,10 @@ def refusal_check(name: str, result: CommandResult) -> Check | None:
     """The failed check for a write that never started because aiops refused it, or None."""
     if result.status is Status.DECLINED:
         return Check(name, CheckStatus.FAIL, result.error or "not approved",
-                     "re-run with --yes, or answer the confirmation on a terminal")
+                     "re-run with --yes, or answer the confirmation on a terminal", refused=True)
     if result.status in (Status.DENIED, Status.CHANGED):
-        return Check(name, CheckStatus.FAIL, result.error or "denied", "the policy refused it: see `aiops policy`")
+        return Check(name, CheckStatus.FAIL, result.error or "denied", "the policy refused it: see `aiops policy`",
+                     refused=True)
     return None
 
 

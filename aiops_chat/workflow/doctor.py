@@ -7,10 +7,13 @@ kubectl-ai, which the policy does not govern, through :mod:`aiops_chat.workflow.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiops_chat.config import Config
 from aiops_chat.execution import Executor
 from aiops_chat.workflow import local_probes
 from aiops_chat.workflow.checklist import Check, Checklist, Status
+from aiops_chat.workflow.cluster_up import MINIKUBE_CONTEXT
 from aiops_chat.workflow.commands import failure_text, not_found, run_json, run_read
 from aiops_chat.workflow.kube_checks import cluster_answers, metrics_server
 from aiops_chat.workflow.minikube import MinikubeStatus, normalize_image, parse_image_list, parse_status
@@ -25,18 +28,29 @@ INSTALL_HINTS = {
 }
 
 
+MINIKUBE_ONLY = "only needed for `aiops cluster up` (the local Minikube workflow)"
+
+
 def run_doctor(cfg: Config, executor: Executor) -> Checklist:
-    checklist = Checklist("doctor")
+    # On another cluster (the kubeconfig's context is set and is not minikube's), what only the Minikube
+    # workflow needs (minikube, docker, the images to load) is reported but cannot fail the run.
+    context = executor.target.context
+    on_minikube = context is None or context == MINIKUBE_CONTEXT
+    checklist = Checklist("doctor" if on_minikube else f"doctor (context {context}, not minikube)")
+
+    def minikube_only(check: Check) -> Check:
+        return check if on_minikube else replace(check, required=False, needed_for=MINIKUBE_ONLY)
+
     minikube_check, status = _minikube(executor)
-    checklist.add(minikube_check)
+    checklist.add(minikube_only(minikube_check))
     checklist.add(_kubectl(executor))
     checklist.add(_helm(executor))
     docker = local_probes.docker_info(cfg)
-    checklist.add(_docker(cfg, docker))
+    checklist.add(minikube_only(_docker(cfg, docker)))
     checklist.add(_kubectl_ai(cfg))
     in_minikube = _minikube_images(executor) if status is not None and status.running else None
     for image in cfg.workflow.images:
-        checklist.add(_image(cfg, image, docker, in_minikube))
+        checklist.add(minikube_only(_image(cfg, image, docker, in_minikube)))
     cluster = checklist.add(cluster_answers(executor, request=REQUEST))
     if cluster.status is Status.OK:
         checklist.add(metrics_server(executor, request=REQUEST))

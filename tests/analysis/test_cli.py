@@ -50,7 +50,9 @@ def test_demo_table_is_grouped_by_root_cause(tmp_path: Path) -> None:
 
 def test_markdown_output(tmp_path: Path) -> None:
     res = run("analyze", "--demo", "-o", "markdown", tmp_path=tmp_path)
-    assert res.stdout.startswith("# Cluster health")
+    # The demo says so first (issue 13 item 16), then the report as for any source.
+    assert res.stdout.startswith("> **DEMO: ")
+    assert res.stdout.splitlines()[2] == "# Cluster health"
     assert "## critical: taskflow/Service/taskflow-frontend" in res.stdout
     assert "| critical | `Service/taskflow-frontend` | SelectorMatchesNothing |" in res.stdout
 
@@ -133,6 +135,53 @@ def test_live_analysis_of_an_unreachable_cluster_says_which_server(tmp_path: Pat
     env_run = subprocess.run([AIOPS, "analyze"], capture_output=True, text=True, timeout=60, cwd=tmp_path,
                              env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
                                   "KUBECONFIG": str(kubeconfig)})
-    assert env_run.returncode == 2
+    assert env_run.returncode == 1  # README "Exit codes": the cluster did not answer, a failure rather than usage
     assert "cannot reach the API server https://127.0.0.1:9" in env_run.stderr
     assert "--snapshot FILE / --demo" in env_run.stderr
+
+
+def test_demo_says_it_is_a_demo_in_its_first_line_and_json_stays_clean(tmp_path: Path) -> None:
+    table = run("analyze", "--demo", tmp_path=tmp_path)
+    assert table.stdout.splitlines()[0].startswith("DEMO: the built-in snapshot of TaskFlow")
+    assert "not your cluster" in table.stdout.splitlines()[0]
+    as_json = run("analyze", "--demo", "-o", "json", tmp_path=tmp_path)
+    assert json.loads(as_json.stdout)["summary"]["source"] == "demo"
+
+
+@pytest.mark.parametrize("source", [["--demo"], ["--snapshot", "SNAPSHOT"]])
+def test_a_namespace_that_does_not_exist_is_an_error_not_a_clean_bill(tmp_path: Path, source: list[str]) -> None:
+    snap = tmp_path / "snap.yaml"
+    snap.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nstatus: {phase: Running}\n")
+    args = [str(snap) if a == "SNAPSHOT" else a for a in source]
+    res = run("analyze", *args, "-n", "typo", "--fail-on", "critical", tmp_path=tmp_path)
+    assert res.returncode == 2  # USAGE: distinct from 1, the --fail-on gate tripping
+    assert "namespace 'typo' does not exist" in res.stderr
+    assert "No problems found" not in res.stdout
+    good = run("analyze", *args, "-n", "taskflow" if source == ["--demo"] else "shop", tmp_path=tmp_path)
+    assert good.returncode == 0, good.stderr
+
+
+def test_an_empty_namespace_recorded_by_aiops_snapshot_exists(tmp_path: Path) -> None:
+    snap = tmp_path / "empty.json"
+    snap.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [], "metadata": {"annotations": {
+        "aiops-chat/listed-kinds": "Pod,Service", "aiops-chat/namespace": "quiet"}}}))
+    res = run("analyze", "--snapshot", str(snap), "-n", "quiet", tmp_path=tmp_path)
+    assert res.returncode == 0 and "No problems found" in res.stdout
+
+
+def test_analyze_help_points_to_the_checks_document(tmp_path: Path) -> None:
+    res = run("analyze", "--help", tmp_path=tmp_path)
+    assert res.returncode == 0 and "docs/analyzers.md" in res.stdout
+
+
+def test_the_checks_document_names_every_reason_the_fixtures_expect() -> None:
+    """docs/analyzers.md is the list of every check: a reason an analyzer can report and the document omits
+    fails here."""
+    import yaml
+
+    doc = (Path(__file__).parents[2] / "docs" / "analyzers.md").read_text(encoding="utf-8")
+    reasons = {e["reason"] for p in (Path(__file__).parent / "fixtures" / "analyzers").glob("*.yaml")
+               for c in yaml.safe_load(p.read_text())["cases"] for e in c["expect"]}
+    generic = {"RecurringWarnings", "FailedScheduling", "BackOff", "Unhealthy"}  # the Event analyzer reports the events' own
+    missing = sorted(r for r in reasons - generic if f"`{r}`" not in doc)
+    assert missing == []

@@ -86,13 +86,34 @@ def test_anonymizer_round_trip_and_longest_name_first() -> None:
     assert anon.anonymize("10.1.2.3") == "IP_1"  # stable
 
 
-def test_an_llm_failure_is_an_llm_error(tmp_path: Path) -> None:
+def test_an_llm_failure_keeps_the_analysis_and_says_why(tmp_path: Path) -> None:
+    # Changed on purpose (issue 13 item 8): a failing model used to raise and throw the analysis away.
     findings = analyze_objects(load_demo())
     model = ScriptedModel([Reply(status=500)])
     with respx.mock(using="httpx2") as router:
         router.post(f"{BASE_URL}/chat/completions").mock(side_effect=model)
-        with pytest.raises(LLMError):
-            explain(findings, _cfg(tmp_path))
+        out, notes = explain(findings, _cfg(tmp_path))
+    assert out == {}
+    assert len(model.requests) == 1  # the first failure stops the asking; no request per group
+    assert len(notes) == 1 and "explanation is unavailable for 3 group(s)" in notes[0] and "500" in notes[0]
+
+
+@pytest.mark.parametrize("llm_section", ['[llm]\nenabled = false\n',
+                                         f'[llm]\nbase_url = "{BASE_URL}"\napi_key = "sk-test"\nmax_retries = 0\n'])
+def test_cli_explain_without_a_working_model_prints_the_analysis(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], llm_section: str) -> None:
+    from aiops_chat.cli.main import main
+
+    (tmp_path / "aiops.toml").write_text(llm_section + f'[analysis]\ncache_dir = "{tmp_path / "cache"}"\n')
+    monkeypatch.chdir(tmp_path)
+    with respx.mock(using="httpx2", assert_all_called=False) as router:
+        router.post(f"{BASE_URL}/chat/completions").mock(side_effect=ScriptedModel([Reply(status=401)]))
+        code = main(["analyze", "--demo", "--explain"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "CrashLoopBackOff" in captured.out and "taskflow-backend" in captured.out
+    assert "explanation is unavailable" in captured.err
+    assert LLMError.title not in captured.out
 
 
 def test_cli_explain_adds_explanations_to_json(tmp_path: Path, model: ScriptedModel, monkeypatch: pytest.MonkeyPatch,

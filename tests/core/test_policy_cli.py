@@ -13,8 +13,10 @@ import pytest
 def _check(tmp_path: Path, *args: str) -> dict[str, str]:
     proc = subprocess.run([sys.executable, "-m", "aiops_chat.cli.main", *args], capture_output=True, text=True,
                           env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    out = json.loads(proc.stdout)
+    # The README's exit codes: 3 when the policy denies, 0 when the command may run (allow or confirm).
+    assert proc.returncode == (3 if out["decision"] == "deny" else 0), proc.stderr
+    return out
 
 
 @pytest.mark.parametrize(("args", "decision", "risk"), [

@@ -23,7 +23,7 @@ from aiops_chat.audit import AuditLog
 from aiops_chat.cli.ask_cmd import EventPrinter
 from aiops_chat.cli.main import main
 from aiops_chat.cli.prompting import TerminalApprover
-from aiops_chat.execution.result import CommandResult
+from aiops_chat.execution.result import CommandResult, Status
 from aiops_chat.policy import Decision, Risk, Verdict
 from aiops_chat.safe_text import json_visible, visible
 from tests.agent.helpers import call, calls
@@ -139,7 +139,7 @@ def test_event_printer_every_event() -> None:
     verdict = Verdict(Decision.DENY, Risk.FORBIDDEN, f"exec is denied {ALL}", "kubectl", "exec", "shop")
     printer(TextDelta(ALL))
     printer(ToolCallStarted("c", "kubectl", ("kubectl", "exec", ALL), "deny", "forbidden", ALL))
-    printer(ToolCallFinished("c", "kubectl", CommandResult(("kubectl",), verdict, executed=False, error=ALL), ALL))
+    printer(ToolCallFinished("c", "kubectl", CommandResult(("kubectl",), verdict, Status.DENIED, error=ALL), ALL))
     printer(ToolCallFinished("d", "kubectl", None, ALL))
     printer(Notice(ALL))
     assert_safe(out.getvalue())
@@ -264,10 +264,10 @@ async def test_tui_transcript_cards_approval_and_health() -> None:
         await transcript.add_markdown("**md** " + ALL)
         await transcript.add_notice("notice " + ALL)
         await transcript.add_tool("c1", "kubectl", ("kubectl", "logs", ALL), "allow", "read", ALL)
-        transcript.finish_tool("c1", CommandResult(("kubectl",), verdict, executed=True, exit_code=0,
+        transcript.finish_tool("c1", CommandResult(("kubectl",), verdict, Status.RAN, exit_code=0,
                                                    stdout="out " + ALL, stderr=ALL), ALL)
         await transcript.add_tool("c2", "kubectl", ("kubectl", "exec", ALL), "deny", "forbidden", ALL)
-        transcript.finish_tool("c2", CommandResult(("kubectl",), verdict, executed=False, error=ALL), "")
+        transcript.finish_tool("c2", CommandResult(("kubectl",), verdict, Status.DENIED, error=ALL), "")
         app.query_one(FindingsTable).show([finding])
         app.query_one(EvidencePane).show(finding)
         status = SimpleNamespace(tier="confirm", context="ctx" + ALL, namespace="ns" + ALL, model="[b]m" + ALL,

@@ -13,7 +13,11 @@ finishes graceful deletion. It also serves, over TLS on the node's kubelet port:
 
 Annotations (pod level; a `.<container>` suffix overrides for one container):
   aiops.test/state    Running (default) | NotReady | CrashLoopBackOff | ImagePullBackOff |
-                      ErrImagePull | OOMKilled | Completed | Failed | CreateContainerConfigError
+                      ErrImagePull | OOMKilled | Completed | Failed | CreateContainerConfigError |
+                      FailedMount (ContainerCreating; names the first configMap/secret volume) |
+                      LivenessProbeFailed (restarted by its liveness probe, in back-off)
+                      An init container takes only its own `.<name>` state (default Completed); one
+                      not Completed holds the pod in Pending with its containers PodInitializing.
   aiops.test/logs     text served by `kubectl logs`
   aiops.test/previous-logs  text served by `kubectl logs --previous` (default: aiops.test/logs)
   aiops.test/usage    "cpu=50m,memory=100Mi" for the metrics API
@@ -45,7 +49,7 @@ from typing import Any
 ANNOTATION = "aiops.test/"
 STATES = (
     "Running", "NotReady", "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "OOMKilled",
-    "Completed", "Failed", "CreateContainerConfigError",
+    "Completed", "Failed", "CreateContainerConfigError", "FailedMount", "LivenessProbeFailed",
 )  # fmt: skip
 POD_CIDR = ipaddress.ip_network("192.0.2.0/24")  # documentation range: never loopback, never routed
 NODE_IP = "127.0.0.1"  # the apiserver dials the node here for logs
@@ -200,6 +204,35 @@ def _missing_config_message(spec: dict[str, Any]) -> str:
     return 'configmap "app-config" not found'
 
 
+def _missing_volume_message(spec: dict[str, Any]) -> str:
+    """The kubelet's FailedMount message for the first configMap/secret volume of the pod."""
+    for vol in spec.get("volumes", []) or []:
+        if "configMap" in vol:
+            return f'MountVolume.SetUp failed for volume "{vol["name"]}" : configmap "{vol["configMap"].get("name", "")}" not found'
+        if "secret" in vol:
+            return (f'MountVolume.SetUp failed for volume "{vol["name"]}" : secret '
+                    f'"{vol["secret"].get("secretName", "")}" not found')
+    return 'MountVolume.SetUp failed for volume "config" : configmap "app-config" not found'
+
+
+def _liveness_message(c: dict[str, Any], ip: str) -> str:
+    probe = (c.get("livenessProbe") or {})
+    if "httpGet" in probe:
+        port, path = probe["httpGet"].get("port", 80), probe["httpGet"].get("path", "/")
+        return f'Liveness probe failed: Get "http://{ip}:{port}{path}": dial tcp {ip}:{port}: connect: connection refused'
+    port = (probe.get("tcpSocket") or {}).get("port", 80)
+    return f"Liveness probe failed: dial tcp {ip}:{port}: connect: connection refused"
+
+
+def init_state_name(pod: dict[str, Any], container: str) -> str:
+    """An init container's state: only its own `.<name>` annotation counts; by default it completed."""
+    value = (pod["metadata"].get("annotations") or {}).get(f"{ANNOTATION}state.{container}")
+    for s in STATES:
+        if value is not None and s.lower() == str(value).strip().lower():
+            return s
+    return "Completed"
+
+
 class PodRecord:
     """What we decided for one pod (by uid): kept so repeated syncs patch only on change."""
 
@@ -228,9 +261,14 @@ def container_status(
         return base | pulled | {"ready": True, "started": True, "state": {"running": {"startedAt": started}}}
     if state == "NotReady":
         return base | pulled | {"started": True, "state": {"running": {"startedAt": started}}}
-    if state in ("CrashLoopBackOff", "OOMKilled"):
+    if state == "FailedMount":
+        return base | {"state": {"waiting": {"reason": "ContainerCreating"}}}
+    if state == "PodInitializing":
+        return base | {"state": {"waiting": {"reason": "PodInitializing"}}}
+    if state in ("CrashLoopBackOff", "OOMKilled", "LivenessProbeFailed"):
         oom = state == "OOMKilled"
-        last = {"terminated": {"exitCode": 137 if oom else 1, "reason": "OOMKilled" if oom else "Error",
+        killed = oom or state == "LivenessProbeFailed"  # SIGKILL: by the kernel, or by the kubelet's probe
+        last = {"terminated": {"exitCode": 137 if killed else 1, "reason": "OOMKilled" if oom else "Error",
                                "startedAt": started, "finishedAt": started, "containerID": cid}}  # fmt: skip
         return base | pulled | {
             "restartCount": restarts, "lastState": last,
@@ -263,8 +301,9 @@ def pod_phase(states: list[str]) -> str:
         return "Succeeded"
     if states and all(s in ("Completed", "Failed") for s in states):
         return "Failed"
-    if any(s in ("ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError") for s in states) and not any(
-        s in ("Running", "NotReady", "CrashLoopBackOff", "OOMKilled") for s in states
+    if any(s in ("ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError", "FailedMount", "PodInitializing")
+           for s in states) and not any(
+        s in ("Running", "NotReady", "CrashLoopBackOff", "OOMKilled", "LivenessProbeFailed") for s in states
     ):
         return "Pending"
     return "Running"
@@ -273,7 +312,9 @@ def pod_phase(states: list[str]) -> str:
 def desired_status(pod: dict[str, Any], rec: PodRecord) -> tuple[dict[str, Any], list[str]]:
     spec = pod["spec"]
     containers = spec.get("containers", [])
-    states = [container_state_name(pod, c["name"]) for c in containers]
+    init_states = [init_state_name(pod, c["name"]) for c in spec.get("initContainers", []) or []]
+    initialized = all(s == "Completed" for s in init_states)
+    states = [container_state_name(pod, c["name"]) if initialized else "PodInitializing" for c in containers]
     try:
         restarts = max(1, int(annotation(pod, "restarts") or 4))
     except ValueError:
@@ -319,9 +360,15 @@ def desired_status(pod: dict[str, Any], rec: PodRecord) -> tuple[dict[str, Any],
     }
     if spec.get("initContainers"):
         status["initContainerStatuses"] = [
-            container_status(pod, c, "Completed", rec.started, 0) for c in spec["initContainers"]
+            container_status(pod, c, s, rec.started, restarts if s != "Completed" else 0)
+            for c, s in zip(spec["initContainers"], init_states, strict=True)
         ]
-    return status, states
+        if not initialized:
+            waiting = [c["name"] for c, s in zip(spec["initContainers"], init_states, strict=True) if s != "Completed"]
+            conditions[0] = {"type": "Initialized", "status": "False", "lastProbeTime": None,
+                             "lastTransitionTime": rec.started, "reason": "ContainersNotInitialized",
+                             "message": f"containers with incomplete status: [{' '.join(waiting)}]"}  # fmt: skip
+    return status, [*init_states, *states]
 
 
 def events_for(pod: dict[str, Any], c: dict[str, Any], state: str, restarts: int) -> list[tuple[str, str, str, int]]:
@@ -354,6 +401,15 @@ def events_for(pod: dict[str, Any], c: dict[str, Any], state: str, restarts: int
         return evs
     if state == "CreateContainerConfigError":
         return [*pulled, ("Warning", "Failed", f"Error: {_missing_config_message(pod['spec'])}", 3)]
+    if state == "FailedMount":
+        return [("Warning", "FailedMount", _missing_volume_message(pod["spec"]), restarts)]
+    if state == "PodInitializing":
+        return []
+    if state == "LivenessProbeFailed":
+        ip = (pod.get("status") or {}).get("podIP") or "192.0.2.1"
+        return [*pulled, *started, ("Warning", "Unhealthy", _liveness_message(c, ip), restarts * 3),
+                ("Normal", "Killing", f"Container {c['name']} failed liveness probe, will be restarted", restarts),
+                ("Warning", "BackOff", "Back-off restarting failed container", restarts * 2)]  # fmt: skip
     return pulled + started  # Completed / Failed ran once
 
 
@@ -516,7 +572,8 @@ class Kubelet:
         restarts = 4
         with contextlib.suppress(ValueError, TypeError):
             restarts = max(1, int(annotation(pod, "restarts") or 4))
-        for c, state in zip(pod["spec"].get("containers", []), states, strict=True):
+        everyone = [*(pod["spec"].get("initContainers") or []), *pod["spec"].get("containers", [])]
+        for c, state in zip(everyone, states, strict=True):
             for etype, reason, message, count in events_for(pod, c, state, restarts):
                 key = f"{c['name']}|{reason}|{message}"
                 if key in rec.events_sent:

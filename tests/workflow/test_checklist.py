@@ -59,5 +59,24 @@ def test_json_has_every_field() -> None:
     assert data["ok"] is True
     assert data["counts"] == {"ok": 0, "warn": 1, "fail": 1, "skip": 0}
     assert data["checks"][0] == {"name": "helm", "status": "warn", "detail": "v2.17", "hint": "use Helm 3",
-                                 "required": True}
+                                 "required": True, "needed_for": ""}
     assert data["checks"][1]["required"] is False
+
+
+def test_a_check_for_one_workflow_says_so_and_does_not_fail_the_run() -> None:
+    checklist = _list(Check("minikube", Status.FAIL, "not found on PATH", "install minikube", required=False,
+                            needed_for="only needed for `aiops cluster up`"))
+    table = checklist.render_table()
+    assert "(only needed for `aiops cluster up`)" in table and "fix: install minikube" in table
+    assert checklist.exit_code == 0
+
+
+@pytest.mark.parametrize(("checks", "code"), [
+    ((Check("start", Status.OK),), 0),
+    ((Check("start", Status.FAIL, "not approved", refused=True), Check("addons", Status.SKIP)), 3),
+    ((Check("start", Status.FAIL, "denied by policy", refused=True), Check("image x", Status.FAIL, "pull")), 1),
+    ((Check("start", Status.FAIL, "exit 1"),), 1),
+    ((Check("kubectl-ai", Status.FAIL, required=False), Check("start", Status.FAIL, "no", refused=True)), 3),
+])
+def test_cli_exit_code_tells_refused_from_failed(checks: tuple[Check, ...], code: int) -> None:
+    assert _list(*checks).cli_exit_code == code

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from aiops_chat.config import Config, WorkflowConfig
 from aiops_chat.workflow.checklist import Checklist, Status
@@ -59,6 +60,18 @@ def _path(*dirs: Path) -> str:
     return os.pathsep.join(str(d) for d in dirs)
 
 
+def _as_minikube(tmp_path: Path, kube_cluster: Any) -> str:
+    """The test cluster's kubeconfig with its context named as minikube names its own: the Minikube workflow."""
+    doc = yaml.safe_load(Path(kube_cluster.kubeconfig).read_text())
+    for context in doc["contexts"]:
+        if context["name"] == doc["current-context"]:
+            context["name"] = "minikube"
+    doc["current-context"] = "minikube"
+    path = tmp_path / "minikube.kubeconfig"
+    path.write_text(yaml.safe_dump(doc))
+    return str(path)
+
+
 @pytest.mark.cluster
 def test_ready_machine_passes_every_check(tmp_path: Path, kube_cluster: Any, tool_bin: Path) -> None:
     fake = install_fake_minikube(tmp_path)
@@ -66,7 +79,7 @@ def test_ready_machine_passes_every_check(tmp_path: Path, kube_cluster: Any, too
     fake.set("images", [f"docker.io/library/{i}" for i in IMAGES])
     install_fake_docker(tool_bin, engine=True, images=IMAGES)
     install_script(tool_bin, "kubectl-ai", STAND_IN_KUBECTL_AI)
-    cfg = make_config(tmp_path, path=_path(fake.bin_dir, tool_bin), kubeconfig=str(kube_cluster.kubeconfig))
+    cfg = make_config(tmp_path, path=_path(fake.bin_dir, tool_bin), kubeconfig=_as_minikube(tmp_path, kube_cluster))
 
     checklist = _doctor(cfg)
 
@@ -81,14 +94,14 @@ def test_ready_machine_passes_every_check(tmp_path: Path, kube_cluster: Any, too
     assert details["docker"] == "client 28.2.2, engine 28.2.2"
     assert details["kubectl-ai"] == "version: 0.0.12"
     assert details["image taskflow-backend:1.0.0"] == "loaded in minikube"
-    assert "context aiops-test: API server ready, Kubernetes v1.20" in details["cluster"]
+    assert "context minikube: API server ready, Kubernetes v1.20" in details["cluster"]
     assert "v1beta1.metrics.k8s.io available" in details["metrics-server"]
     assert checklist.exit_code == 0
 
 
 @pytest.mark.cluster
 def test_missing_tools_fail_with_install_hints(tmp_path: Path, kube_cluster: Any, tool_bin: Path) -> None:
-    cfg = make_config(tmp_path, path=_path(tool_bin), kubeconfig=str(kube_cluster.kubeconfig))
+    cfg = make_config(tmp_path, path=_path(tool_bin), kubeconfig=_as_minikube(tmp_path, kube_cluster))
 
     checklist = _doctor(cfg)
 
@@ -114,8 +127,8 @@ def test_docker_matters_only_for_the_docker_driver(tmp_path: Path, kube_cluster:
     fake.set("images", [f"docker.io/library/{i}" for i in IMAGES])
     install_fake_docker(tool_bin, engine=False)
     path = _path(fake.bin_dir, tool_bin)
-    with_docker_driver = make_config(tmp_path, path=path, kubeconfig=str(kube_cluster.kubeconfig))
-    with_kvm = make_config(tmp_path, path=path, kubeconfig=str(kube_cluster.kubeconfig),
+    with_docker_driver = make_config(tmp_path, path=path, kubeconfig=_as_minikube(tmp_path, kube_cluster))
+    with_kvm = make_config(tmp_path, path=path, kubeconfig=_as_minikube(tmp_path, kube_cluster),
                            workflow=WorkflowConfig(driver="kvm2", charts_dir=str(CHARTS)))
 
     docker_driver = _doctor(with_docker_driver)
@@ -136,7 +149,7 @@ def test_images_looked_up_in_minikube_then_docker(tmp_path: Path, kube_cluster: 
     fake.set("running", True)
     fake.set("images", ["docker.io/library/taskflow-backend:1.0.0"])
     install_fake_docker(tool_bin, engine=True, images=())
-    cfg = make_config(tmp_path, path=_path(fake.bin_dir, tool_bin), kubeconfig=str(kube_cluster.kubeconfig))
+    cfg = make_config(tmp_path, path=_path(fake.bin_dir, tool_bin), kubeconfig=_as_minikube(tmp_path, kube_cluster))
 
     checklist = _doctor(cfg)
 
@@ -182,7 +195,7 @@ def test_unreachable_cluster_fails_and_skips_metrics(tmp_path: Path, system_path
 
 @pytest.mark.cluster
 def test_cli_doctor_json_and_exit_code(tmp_path: Path, kube_cluster: Any, tool_bin: Path) -> None:
-    env = {"PATH": _path(tool_bin), "HOME": str(tmp_path / "home"), "KUBECONFIG": str(kube_cluster.kubeconfig),
+    env = {"PATH": _path(tool_bin), "HOME": str(tmp_path / "home"), "KUBECONFIG": _as_minikube(tmp_path, kube_cluster),
            "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
     proc = subprocess.run([sys.executable, "-m", "aiops_chat.cli.main", "doctor", "--output", "json"],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
@@ -193,3 +206,37 @@ def test_cli_doctor_json_and_exit_code(tmp_path: Path, kube_cluster: Any, tool_b
     assert by_name["cluster"]["status"] == "ok"
     assert by_name["minikube"]["status"] == "fail" and by_name["minikube"]["hint"]
     assert data["ok"] is False
+
+
+@pytest.mark.cluster
+def test_on_another_cluster_minikube_checks_do_not_fail_the_run(tmp_path: Path, kube_cluster: Any,
+                                                                tool_bin: Path) -> None:
+    # An ordinary setup: kubectl and helm, a real cluster that is not minikube, no minikube, no docker.
+    cfg = make_config(tmp_path, path=_path(tool_bin), kubeconfig=str(kube_cluster.kubeconfig))
+
+    checklist = _doctor(cfg)
+
+    for name in ("minikube", "docker", "image taskflow-backend:1.0.0", "image taskflow-frontend:1.0.0"):
+        check = checklist.get(name)
+        assert check is not None and not check.required and "aiops cluster up" in check.needed_for, name
+    minikube = checklist.get("minikube")
+    assert minikube is not None and minikube.status is Status.FAIL  # still reported, with its fix
+    assert _status(checklist, "kubectl") is Status.OK and _status(checklist, "cluster") is Status.OK
+    assert checklist.get("kubectl") is not None and checklist.get("kubectl").required  # type: ignore[union-attr]
+    assert checklist.exit_code == 0
+    table = checklist.render_table()
+    assert "(only needed for `aiops cluster up`" in table and "fix: install minikube" in table
+    assert "not minikube): passed" in table
+
+
+@pytest.mark.cluster
+def test_cli_doctor_on_another_cluster_exits_0(tmp_path: Path, kube_cluster: Any, tool_bin: Path) -> None:
+    env = {"PATH": _path(tool_bin), "HOME": str(tmp_path / "home"), "KUBECONFIG": str(kube_cluster.kubeconfig),
+           "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    proc = subprocess.run([sys.executable, "-m", "aiops_chat.cli.main", "doctor", "--output", "json"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    by_name = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+    assert by_name["minikube"]["status"] == "fail" and by_name["minikube"]["required"] is False
+    assert by_name["minikube"]["needed_for"].startswith("only needed for `aiops cluster up`")

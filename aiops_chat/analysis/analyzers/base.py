@@ -86,3 +86,32 @@ def make(
 def first_sentence(text: str, limit: int = 240) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def reference_missing(inv: Inventory, kind: str, namespace: str | None, name: str) -> bool | None:
+    """Whether a named object is missing: True (the source listed `kind` and holds no such object), False
+    (it exists), None (the source holds no `kind` at all, so absence proves nothing).
+
+    This is the one rule for references across analyzers; docs/analyzers.md ("Snapshot semantics") states it.
+    """
+    if not inv.has(kind):
+        return None
+    return inv.get(kind, namespace, name) is None
+
+
+def unverified(analyzer: str, obj: Mapping[str, Any], kind: str, ref_kind: str, ref_name: str, where: str,
+               parent: str | None = None, ref_namespace: str | None = None) -> Finding:
+    """An info finding for a reference that cannot be checked because the source holds no `ref_kind`.
+
+    The referenced object lives in `ref_namespace`, or in the referring object's namespace."""
+    ns = None if ref_kind in _CLUSTER_SCOPED else (ref_namespace or namespace_of(obj) or None)
+    return make(analyzer, obj, kind, Severity.INFO, "UnverifiedReference",
+                f"{where} names {ref_kind} {ref_name}, which cannot be checked: the source holds no {ref_kind} "
+                "objects (a partial snapshot, or a kind it could not list).",
+                [f"{where}: {ref_kind}/{ref_name}", f"{ref_kind}: not in the source"],
+                [kubectl("get", RESOURCE.get(ref_kind, ref_kind.lower()), ref_name, namespace=ns)],
+                parent)
+
+
+_CLUSTER_SCOPED = frozenset({"Node", "PersistentVolume", "StorageClass", "IngressClass",
+                             "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"})

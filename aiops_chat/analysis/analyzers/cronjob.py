@@ -32,6 +32,14 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
             yield make(NAME, cj, "CronJob", Severity.CRITICAL, "InvalidSchedule",
                        f"The schedule {schedule!r} is invalid ({problem}), so the CronJob never runs.",
                        [f"spec.schedule: {schedule!r}"], [describe("CronJob", name, ns)])
+        deadline = spec.get("startingDeadlineSeconds")
+        if isinstance(deadline, int) and deadline < 0:
+            yield make(NAME, cj, "CronJob", Severity.WARNING, "NegativeStartingDeadline",
+                       f"startingDeadlineSeconds is {deadline}: every scheduled run counts as missed, so it never "
+                       "starts a Job.",
+                       [f"spec.startingDeadlineSeconds: {deadline}"],
+                       [kubectl("patch", "cronjob", name, "-p", '{"spec":{"startingDeadlineSeconds":null}}',
+                                namespace=ns), describe("CronJob", name, ns)])
         if spec.get("suspend"):
             yield make(NAME, cj, "CronJob", Severity.INFO, "Suspended",
                        "The CronJob is suspended and schedules no new runs.", ["spec.suspend: true"],

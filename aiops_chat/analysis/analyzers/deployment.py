@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from aiops_chat.analysis.analyzers.base import describe, kubectl, make
 from aiops_chat.analysis.analyzers.resourcequota import blocking_quota
@@ -36,7 +37,7 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
                        f"The Deployment cannot create its pods: {failure.get('message', '')}",
                        [f"condition ReplicaFailure=True: {failure.get('reason', '')}: {failure.get('message', '')}",
                         f"status: {replicas}"], suggestions, blocking_quota(inv, ns, str(failure.get("message") or "")))
-        elif available < desired:
+        elif available < desired and _observed(status):
             # A rollout in progress is not yet a problem unless nothing at all is serving.
             severity = Severity.CRITICAL if available == 0 else Severity.WARNING
             yield make(NAME, dep, "Deployment", severity, "UnavailableReplicas",
@@ -45,3 +46,10 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
                         *(f"condition Available=False: {c.get('message', '')}" for c in [conds.get("Available") or {}]
                           if c.get("status") == "False")],
                        suggestions)
+
+
+def _observed(status: Mapping[str, Any]) -> bool:
+    """Whether the controller has reported on the object at all. A Deployment with no status fields is one it
+    has not seen yet, or a partial object (a manifest, a hand-made snapshot): no evidence of unavailability."""
+    return any(status.get(k) is not None for k in ("observedGeneration", "replicas", "availableReplicas",
+                                                   "unavailableReplicas", "readyReplicas", "conditions"))

@@ -38,12 +38,67 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
         denied: list[str] | None = None
         for pol in policies:
             selector = spec_of(pol).get("podSelector") or {}
-            if selector and inv.has("Pod") and not inv.pods_matching(ns, selector):
+            if selector and not inv.has("Pod"):
+                yield make(NAME, pol, KIND, Severity.INFO, "UnverifiedSelector",
+                           f"Whether its pod selector {format_selector(selector)} matches any pod cannot be checked: "
+                           "the source holds no Pod objects.", [f"spec.podSelector: {format_selector(selector)}"],
+                           [kubectl("get", "pods", "-l", format_selector(selector), namespace=ns)])
+            elif selector and not inv.pods_matching(ns, selector):
                 yield _selects_nothing(pol, ns, selector)
             elif not selector and _ingress_type(pol) and not spec_of(pol).get("ingress"):
                 if denied is None:
                     denied = _services_denied(inv, ns, policies)
                 yield _default_deny(pol, ns, denied)
+        yield from _dns_blocked(inv, ns, policies)
+
+
+def _egress_type(pol: Obj) -> bool:
+    types = spec_of(pol).get("policyTypes")
+    return "Egress" in types if types is not None else bool(spec_of(pol).get("egress"))
+
+
+def _allows_dns(pol: Obj) -> bool:
+    """Whether an egress rule lets port 53 out (a rule without ports allows every port). Peers are not
+    judged: a rule for port 53 to anywhere counts, as the DNS service's address is not ours to resolve."""
+    for rule in spec_of(pol).get("egress") or ():
+        ports = rule.get("ports") or ()
+        if not ports or any(p.get("port") in (53, "53", "dns", "dns-tcp") or
+                            (isinstance(p.get("port"), int) and isinstance(p.get("endPort"), int)
+                             and p["port"] <= 53 <= p["endPort"]) or p.get("port") is None for p in ports):
+            return True
+    return False
+
+
+def _dns_blocked(inv: Inventory, ns: str, policies: list[Obj]) -> Iterator[Finding]:
+    """Egress-restricted pods that no policy lets reach DNS: every name lookup times out."""
+    egress = [p for p in policies if _egress_type(p)]
+    if not egress:
+        return
+    allowing = [spec_of(p).get("podSelector") or {} for p in egress if _allows_dns(p)]
+    reported: set[str] = set()
+    for pol in egress:
+        if _allows_dns(pol):
+            continue
+        selector = spec_of(pol).get("podSelector") or {}
+        if inv.has("Pod"):
+            blocked = [name_of(pod) for pod in inv.pods_matching(ns, selector)
+                       if name_of(pod) not in reported and not any(matches(labels_of(pod), s) for s in allowing)]
+            if not blocked:
+                continue
+            reported.update(blocked)
+            who = f"pods {', '.join(blocked[:3])}{' and more' if len(blocked) > 3 else ''}"
+        elif allowing:
+            continue  # without pods, a policy letting DNS out may cover them; not judged
+        else:
+            who = f"the pods it selects ({format_selector(selector) or 'every pod in the namespace'})"
+        yield make(NAME, pol, KIND, Severity.WARNING, "EgressBlocksDNS",
+                   f"It restricts egress and no policy in {ns} allows port 53, so DNS lookups from {who} time "
+                   "out (connections by name fail).",
+                   [f"spec.podSelector: {format_selector(selector) or '{} (every pod in the namespace)'}",
+                    "spec.policyTypes includes Egress; egress rules: "
+                    f"{len(spec_of(pol).get('egress') or ())}, none allowing port 53",
+                    f"policies in {ns} allowing DNS egress: {len(allowing)}"],
+                   [kubectl("get", "networkpolicy", namespace=ns), describe(KIND, name_of(pol), ns)])
 
 
 def _ingress_type(pol: Obj) -> bool:

@@ -23,8 +23,10 @@ NAME = "Pod"
 # Builds a pod finding with the pod's parent and the common suggestions already filled in.
 FindingFn = Callable[[Severity, str, str, list[str], list[str]], Finding]
 
-IMAGE_REASONS = frozenset({"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"})
-START_REASONS = frozenset({"RunContainerError", "CreateContainerError", "PreCreateHookError", "PostStartHookError"})
+IMAGE_REASONS = frozenset({"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull",
+                           "ImageInspectError"})
+START_REASONS = frozenset({"RunContainerError", "CreateContainerError", "PreCreateHookError", "PreStartHookError",
+                           "PostStartHookError"})
 # Events that explain a pod stuck in ContainerCreating.
 CREATING_EVENTS = frozenset({"FailedMount", "FailedAttachVolume", "FailedCreatePodSandBox", "FailedSync",
                              "NetworkNotReady", "FailedCreatePodContainer"})
@@ -73,8 +75,14 @@ def _analyze_pod(inv: Inventory, pod: dict[str, Any], status: Mapping[str, Any],
         return
 
     conds = conditions_of(pod)
-    scheduled = conds.get("PodScheduled") or {}
-    if phase == "Pending" and scheduled.get("status") == "False":
+    unplaced = _unscheduled_condition(status)
+    scheduled = unplaced or conds.get("PodScheduled") or {}
+    if phase == "Pending" and (unplaced is not None or scheduled.get("status") == "False"):
+        claim = _pending_claim(inv, pod)
+        if claim is not None:
+            # Waiting for its claim: the claim's own finding says why; read the pod in the claim's group.
+            def finding(sev: Severity, reason: str, message: str, evidence: list[str], more: list[str]) -> Finding:
+                return make(NAME, pod, "Pod", sev, reason, message, evidence, [*more, *base], claim)
         yield from _unscheduled(pod, scheduled, events, finding)
         return
 
@@ -94,7 +102,8 @@ def _analyze_pod(inv: Inventory, pod: dict[str, Any], status: Mapping[str, Any],
     liveness = [e for e in probe_events if "liveness" in str(e.get("message", "")).lower()]
     readiness = [e for e in probe_events if "readiness" in str(e.get("message", "")).lower()]
     ready = conds.get("Ready") or {}
-    if phase == "Running" and ready.get("status") == "False":
+    unready_containers = any(not cs.get("ready") for cs in status.get("containerStatuses") or ())
+    if phase == "Running" and (ready.get("status") == "False" or (not ready and unready_containers and readiness)):
         unready = [cs.get("name") for cs in status.get("containerStatuses") or () if not cs.get("ready")]
         reason = "ReadinessProbeFailed" if readiness else "NotReady"
         what = "its readiness probe is failing" if readiness else "its containers report not ready"
@@ -107,6 +116,25 @@ def _analyze_pod(inv: Inventory, pod: dict[str, Any], status: Mapping[str, Any],
         yield finding(Severity.WARNING, "LivenessProbeFailed",
                       "The liveness probe keeps failing, so the kubelet restarts the container.",
                       latest_events(liveness), [kubectl("logs", name, "--previous", namespace=ns)])
+
+
+def _pending_claim(inv: Inventory, pod: dict[str, Any]) -> str | None:
+    """"PersistentVolumeClaim/NAME" of a claim the pod mounts that is itself Pending, if any."""
+    for vol in spec_of(pod).get("volumes") or ():
+        claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
+        pvc = inv.get("PersistentVolumeClaim", namespace_of(pod), str(claim)) if claim else None
+        if pvc is not None and status_of(pvc).get("phase") == "Pending":
+            return f"PersistentVolumeClaim/{claim}"
+    return None
+
+
+def _unscheduled_condition(status: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The PodScheduled condition saying why the pod is not placed, even beside a later one of the same type."""
+    for cond in status.get("conditions") or ():
+        if isinstance(cond, Mapping) and cond.get("type") == "PodScheduled" and cond.get("status") != "True" and \
+                cond.get("reason") in ("Unschedulable", "SchedulingGated"):
+            return cond
+    return None
 
 
 def _unscheduled(pod: dict[str, Any], scheduled: Mapping[str, Any], events: list[dict[str, Any]],
@@ -170,6 +198,14 @@ def _container_findings(inv: Inventory, pod: dict[str, Any], status: Mapping[str
                     if last.get("reason") == "OOMKilled":
                         yield _oom(ns, name, parent, cname, label, spec, restarts, last, finding)
                         continue
+                    # The kubelet names the container in fieldPath ("spec.containers{app}"); without one, any.
+                    killed = [e for e in events if e.get("reason") == "Unhealthy"
+                              and "liveness" in str(e.get("message", "")).lower()
+                              and f"{{{cname}}}" in str((e.get("involvedObject") or {}).get("fieldPath")
+                                                        or f"{{{cname}}}")]
+                    if killed:
+                        yield _liveness(name, ns, cname, label, spec, restarts, killed, finding)
+                        continue
                     code = last.get("exitCode")
                     why = f"last exit code {code}" + (f" ({last.get('reason')})" if last.get("reason") else "") \
                         if last else "no termination recorded"
@@ -199,10 +235,14 @@ def _container_findings(inv: Inventory, pod: dict[str, Any], status: Mapping[str
                 elif reason in ("ContainerCreating", "PodInitializing"):
                     stuck = [e for e in events if e.get("reason") in CREATING_EVENTS]
                     if stuck:
-                        yield finding(Severity.WARNING, "ContainerCreating",
-                                      f"The {label} is stuck creating: {first_sentence(str(stuck[-1].get('message', '')), 200)}",
+                        text = str(stuck[-1].get("message", ""))
+                        missing = _MISSING_REF.search(text)
+                        # A volume whose ConfigMap/Secret does not exist never mounts: not a passing state.
+                        yield finding(Severity.CRITICAL if missing else Severity.WARNING, "ContainerCreating",
+                                      f"The {label} is stuck creating: {first_sentence(text, 200)}",
                                       [f"{label}: waiting {reason}", *latest_events(stuck, 2)],
-                                      [events_cmd("Pod", name, ns)])
+                                      [*([kubectl("get", missing.group(1).lower(), namespace=ns)] if missing else []),
+                                       events_cmd("Pod", name, ns)])
             elif terminated and terminated.get("reason") == "OOMKilled":
                 yield _oom(ns, name, parent, cname, label, spec, restarts, terminated, finding)
             elif last.get("reason") == "OOMKilled" and restarts:
@@ -226,6 +266,26 @@ def _oom(ns: str, name: str, parent: str | None, cname: str, label: str,
                    [f"{label}: terminated OOMKilled, exit code {term.get('exitCode', 137)}",
                     f"resources.limits.memory: {limit or 'unset'}"],
                    [kubectl("logs", name, "-c", cname, "--previous", namespace=ns), *more])
+
+
+def _liveness(name: str, ns: str, cname: str, label: str, spec: Mapping[str, Any], restarts: int,
+              killed: list[dict[str, Any]], finding: FindingFn) -> Finding:
+    probe = spec.get("livenessProbe") or {}
+    action = probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or {}
+    port = action.get("port")
+    declared = list(spec.get("ports") or ())
+    known = {str(p.get("containerPort")) for p in declared} | {str(p.get("name")) for p in declared if p.get("name")}
+    # Declaring ports is optional; only a declared list without the probed port says the probe is wrong.
+    wrong_port = port is not None and declared and str(port) not in known
+    detail = (f"; it probes port {port}, which the container does not declare "
+              f"(it declares {', '.join(str(p.get('containerPort')) for p in declared)})" if wrong_port else "")
+    evidence = [*latest_events(killed, 1),
+                *([f"livenessProbe: {', '.join(f'{k}={v}' for k, v in action.items())}"] if action else []),
+                *([f"container ports: {', '.join(sorted(known))}"] if declared else [])]
+    return finding(Severity.CRITICAL, "LivenessProbeFailed",
+                   f"The {label} is killed by its failing liveness probe and is in a restart back-off "
+                   f"({restarts} restarts){detail}.", evidence,
+                   [kubectl("logs", name, "-c", cname, "--previous", namespace=ns)])
 
 
 def _double(quantity: str) -> str:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aiops_chat.analysis.analyzers.base import describe, first_sentence, kubectl, latest_events, make
+from aiops_chat.analysis.analyzers.base import (
+    describe,
+    first_sentence,
+    kubectl,
+    latest_events,
+    make,
+    reference_missing,
+    unverified,
+)
 from aiops_chat.analysis.findings import Finding, Severity
 from aiops_chat.analysis.inventory import Inventory, name_of, namespace_of, spec_of, status_of
 
@@ -25,11 +33,14 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
             events = inv.events_for(KIND, ns, name)
             warnings = [e for e in events if e.get("type") == "Warning"]
             waiting = [e for e in events if e.get("reason") == "WaitForFirstConsumer"]
-            if sc and inv.has("StorageClass") and inv.get("StorageClass", None, str(sc)) is None:
+            missing = reference_missing(inv, "StorageClass", None, str(sc)) if sc else False
+            if missing:
                 yield make(NAME, pvc, KIND, Severity.CRITICAL, "StorageClassNotFound",
                            f"The claim asks for StorageClass {sc}, which does not exist, so it stays Pending.",
                            [f"spec.storageClassName: {sc}", "status.phase: Pending"],
                            [kubectl("get", "storageclass"), describe(KIND, name, ns)])
+            elif missing is None:
+                yield unverified(NAME, pvc, KIND, "StorageClass", str(sc), "spec.storageClassName")
             elif warnings:
                 last = warnings[-1]
                 yield make(NAME, pvc, KIND, Severity.WARNING, "Pending",

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aiops_chat.analysis.analyzers.base import describe, event_line, make
+from aiops_chat.analysis.analyzers.base import describe, event_line, kubectl, make
 from aiops_chat.analysis.findings import Finding, Severity
 from aiops_chat.analysis.inventory import (
     Inventory,
@@ -32,7 +32,9 @@ NEAR = 0.9  # share of a hard limit from which a quota is worth a look before it
 
 # Controllers whose FailedCreate events carry the quota's refusal of their pods.
 _CREATORS = ("ReplicaSet", "Job", "StatefulSet", "DaemonSet")
-_NAMED = re.compile(r"exceeded quota: ([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)")
+_NAMED = re.compile(r"(?:exceeded|failed) quota: ([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)")
+# "failed quota: q: must specify limits.cpu,limits.memory": the quota constrains a resource the pod leaves unset.
+_MUST_SPECIFY = re.compile(r"must specify ([\w.,/-]+)")
 _AMOUNTS = re.compile(r"requested: (?P<requested>.*?), used: .*?, limited: (?P<limited>\S+)")
 
 
@@ -57,6 +59,7 @@ class Refusal:
     quota: str | None  # the quota named, None when the message names none
     requested: dict[str, str]
     line: str  # evidence: the event or condition it came from
+    unset: tuple[str, ...] = ()  # resources the quota requires but the pods do not specify
 
 
 def analyze(inv: Inventory) -> Iterator[Finding]:
@@ -81,6 +84,9 @@ def _judge(inv: Inventory, quota: Obj, refusals: list[Refusal]) -> Finding | Non
     mine = [r for r in refusals if (r.quota == name or (r.quota is None and full))
             and _still_refused(r, usage)]
     suggestions = [describe(KIND, name, ns)]
+    unset = [r for r in refusals if r.quota == name and r.unset]
+    if unset:
+        return _requires(quota, unset, suggestions)
     if mine:
         workloads = list(dict.fromkeys(r.workload for r in mine))
         shown = list(dict.fromkeys([*full, *(k for r in mine for k in r.requested if k in hard)]))
@@ -100,6 +106,30 @@ def _judge(inv: Inventory, quota: Obj, refusals: list[Refusal]) -> Finding | Non
                     f"The quota is nearly used up ({_summary(near, hard, used)}).",
                     [_evidence(r, hard, used) for r in near], suggestions)
     return None
+
+
+def _requires(quota: Obj, refusals: list[Refusal], suggestions: list[str]) -> Finding:
+    ns = namespace_of(quota)
+    resources = list(dict.fromkeys(res for r in refusals for res in r.unset))
+    workloads = list(dict.fromkeys(r.workload for r in refusals))
+    fixes = []
+    for workload in workloads[:2]:
+        kind, _, wname = workload.partition("/")
+        if kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
+            pairs = ",".join(f"{res.split('.', 1)[1]}={_EXAMPLE.get(res.split('.', 1)[1], '1')}"
+                             for res in resources if res.startswith(("limits.", "requests.")))
+            flag = "--limits" if all(res.startswith("limits.") for res in resources) else "--requests"
+            if pairs:
+                fixes.append(kubectl("set", "resources", f"{kind.lower()}/{wname}", f"{flag}={pairs}", namespace=ns))
+    return make(NAME, quota, KIND, Severity.CRITICAL, "QuotaRequiresResources",
+                f"The quota constrains {', '.join(resources)}, so every pod must set it; pods of "
+                f"{', '.join(workloads[:3])} do not and are refused.",
+                [f"requires: {', '.join(resources)}", *(f"blocked: {w}" for w in workloads[:5]),
+                 *dict.fromkeys(r.line for r in refusals[:3])],
+                [*fixes, *suggestions])
+
+
+_EXAMPLE = {"cpu": "500m", "memory": "256Mi"}
 
 
 def _amount(value: Any) -> float | None:
@@ -133,7 +163,8 @@ def _refusals(inv: Inventory, namespaces: set[str]) -> dict[str, list[Refusal]]:
     out: dict[str, list[Refusal]] = {}
 
     def add(kind: str, ns: str, name: str, message: str, line: str) -> None:
-        if "exceeded quota" not in message:
+        unset = _MUST_SPECIFY.search(message) if "failed quota" in message else None
+        if "exceeded quota" not in message and unset is None:
             return
         owner = inv.get(kind, ns, name)
         if owner is None or not _short_of_pods(kind, owner):
@@ -141,7 +172,8 @@ def _refusals(inv: Inventory, namespaces: set[str]) -> dict[str, list[Refusal]]:
         m = _AMOUNTS.search(message)
         requested = dict(_pairs(m.group("requested"))) if m else {}
         workload = inv.root_of(owner) or f"{kind}/{name}"
-        out.setdefault(ns, []).append(Refusal(workload, quota_named_in(message), requested, line))
+        missing = tuple(r for r in unset.group(1).split(",") if r) if unset else ()
+        out.setdefault(ns, []).append(Refusal(workload, quota_named_in(message), requested, line, missing))
 
     for ev in inv.all("Event"):
         if ev.get("type") != "Warning" or ev.get("reason") != "FailedCreate":

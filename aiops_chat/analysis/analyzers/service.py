@@ -10,15 +10,19 @@ from aiops_chat.analysis.findings import Finding, Severity
 from aiops_chat.analysis.inventory import (
     Inventory,
     Obj,
+    annotations_of,
     conditions_of,
     labels_of,
     name_of,
     namespace_of,
     spec_of,
+    status_of,
 )
 from aiops_chat.analysis.selectors import format_selector
 
 NAME = "Service"
+# Controllers before coordination.k8s.io Leases kept their lock on an Endpoints object of this annotation.
+_LEADER = "control-plane.alpha.kubernetes.io/leader"
 
 
 def analyze(inv: Inventory) -> Iterator[Finding]:
@@ -37,6 +41,8 @@ def _analyze(inv: Inventory, svc: Obj, selector: Mapping[str, str]) -> Iterator[
     sel = format_selector(selector)
     pods = inv.pods_matching(ns, selector) if inv.has("Pod") else None
     ep = inv.get("Endpoints", ns, name) if inv.has("Endpoints") else None
+    if ep is not None and _LEADER in annotations_of(ep):
+        return  # a leader-election lock kept on an Endpoints object: no addresses by design
     ready, not_ready = endpoint_addresses(ep) if ep is not None else (None, [])
     check_eps = [kubectl("get", "endpoints", name, namespace=ns)]
     if pods is not None and not pods:
@@ -48,8 +54,13 @@ def _analyze(inv: Inventory, svc: Obj, selector: Mapping[str, str]) -> Iterator[
                    [kubectl("get", "pods", "--show-labels", namespace=ns), *check_eps, describe("Service", name, ns)])
         return
     if ready is None and pods is not None:
-        ready_pods = [p for p in pods if (conditions_of(p).get("Ready") or {}).get("status") == "True"]
-        ready, not_ready = len(ready_pods), [name_of(p) for p in pods if p not in ready_pods]
+        # A pod with no status at all never passed the API (which sets a phase): a manifest or a hand-made
+        # object is no evidence either way, so it does not count as a not-ready endpoint.
+        judged = [p for p in pods if status_of(p)]
+        if not judged:
+            return
+        ready_pods = [p for p in judged if (conditions_of(p).get("Ready") or {}).get("status") == "True"]
+        ready, not_ready = len(ready_pods), [name_of(p) for p in judged if p not in ready_pods]
     # Endpoints that are not ready are a symptom of the pods' controller: read them in its group.
     parent = _common_root(inv, pods) if pods and (ready == 0 or not_ready) else None
     if ready == 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aiops_chat.analysis.analyzers.base import describe, kubectl, make
+from aiops_chat.analysis.analyzers.base import describe, kubectl, make, unverified
 from aiops_chat.analysis.findings import Finding, Severity
 from aiops_chat.analysis.inventory import Inventory, Obj, conditions_of, name_of, spec_of
 
@@ -24,7 +24,11 @@ def analyze(inv: Inventory) -> Iterator[Finding]:
 
 def _check(inv: Inventory, kind: str, cfg: Obj, hook: Obj, svc_ref: Obj) -> Iterator[Finding]:
     ns, svc_name = str(svc_ref.get("namespace") or ""), str(svc_ref.get("name") or "")
-    if not inv.has("Service") or not inv.covers_namespace(ns):
+    if not inv.covers_namespace(ns):
+        return  # the webhook's Service lives outside the scope that was read
+    if not inv.has("Service"):
+        yield unverified(NAME, cfg, kind, "Service", svc_name, f"webhook {hook.get('name') or '?'}",
+                         ref_namespace=ns)
         return
     # admissionregistration/v1 defaults to Fail: a dead webhook then blocks every matching API request.
     fails_closed = hook.get("failurePolicy", "Fail") == "Fail"

@@ -108,8 +108,10 @@ def load_live(
                              f"{'/'.join(spec.versions)}), skipped")
             else:
                 plan.append((spec, candidates))
-        with ThreadPoolExecutor(max_workers=min(12, len(plan) or 1)) as pool:
+        with ThreadPoolExecutor(max_workers=min(12, len(plan) + 1)) as pool:
+            exists = pool.submit(namespace_exists, gw, namespace) if namespace else None
             results = list(pool.map(lambda p: _list(gw, p[0], p[1], namespace, label_selector), plan))
+            namespace_found = exists.result() if exists is not None else None
     finally:
         if gateway is None:
             gw.close()
@@ -120,10 +122,22 @@ def load_live(
             notes.append(note)
             continue
         by_kind[spec.kind] = items
-        # A label-filtered list says nothing about absence, so it does not count as listed.
-        if not (label_selector and spec.subject_only):
+        # A label-filtered list says nothing about absence, so it does not count as listed (nor do the
+        # ConfigMaps, listed only as far as Helm's own storage goes).
+        if not (label_selector and spec.subject_only) and not spec.fixed_selector:
             listed.append(spec.kind)
-    return Inventory(by_kind, listed=listed, namespace=namespace, notes=notes)
+    return Inventory(by_kind, listed=listed, namespace=namespace, notes=notes, namespace_exists=namespace_found)
+
+
+def namespace_exists(gw: KubeGateway, namespace: str) -> bool | None:
+    """True or False from GET namespaces/NAME; None when the answer is not ours to see (403) or unclear."""
+    from aiops_chat.kube_gateway import ListFailed
+
+    try:
+        gw.get_json(f"/api/v1/namespaces/{namespace}")
+    except ListFailed as exc:
+        return False if exc.status == 404 else None
+    return True
 
 
 def resources_for(spec: KindSpec, groups: dict[str, list[str]]) -> list[Resource]:

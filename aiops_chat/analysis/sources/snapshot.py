@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiops_chat.analysis.gc_pause import gc_paused
-from aiops_chat.analysis.inventory import Inventory, Obj, namespace_of
+from aiops_chat.analysis.inventory import Inventory, Obj, name_of, namespace_of
 from aiops_chat.errors import SnapshotError
 
 
@@ -30,22 +31,86 @@ def inventory_from_text(text: str, *, source: str, namespace: str | None = None)
 
 
 def _inventory(docs: list[Any], *, source: str, namespace: str | None) -> Inventory:
-    skipped = 0
+    recorded = _recorded(docs)
+    skipped = kept = 0
     objects: list[Obj] = []
+    namespaces: set[str] = set()
     for obj in flatten(docs):
         if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str) or not obj.get("kind"):
             skipped += 1
             continue
-        if namespace and namespace_of(obj) not in ("", namespace):
-            continue
+        kept += 1
+        if namespace:  # only a scoped run asks whether its namespace exists; the common path stays lean
+            obj_ns = namespace_of(obj)
+            namespaces.add(obj_ns if obj_ns or obj["kind"] != "Namespace" else name_of(obj))
+            if obj_ns not in ("", namespace):
+                continue
         objects.append(obj)
-    if not objects and not skipped:
+    if recorded is not None:
+        namespaces.add(recorded.namespace)
+    if not kept and not skipped and recorded is None:
         raise SnapshotError(f"{source}: no Kubernetes objects found (expected objects with a `kind`, a List, "
                             "or the output of `kubectl get -o yaml`)")
-    if not objects and skipped:
+    if not kept and skipped:
         raise SnapshotError(f"{source}: none of its {skipped} documents is a Kubernetes object (no `kind`)")
     notes = [f"{source}: skipped {skipped} entries without a kind"] if skipped else []
-    return Inventory.from_objects(objects, namespace=namespace, notes=notes)
+    scope = namespace or (recorded.namespace if recorded is not None else None) or None
+    inv = Inventory.from_objects(objects, namespace=scope, notes=notes)
+    if recorded is not None:
+        # `aiops snapshot` says which kinds it listed in full: an empty kind still means "none exist", and a
+        # kind it holds only in part (ConfigMaps: Helm's storage only) proves no absence, as when live.
+        inv.listed = frozenset(recorded.kinds)
+    if namespace:
+        inv.namespace_exists = namespace in namespaces
+    return inv
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What `aiops snapshot` records about its own collection, in the List's metadata.annotations."""
+
+    kinds: tuple[str, ...]
+    namespace: str  # "" for all namespaces
+
+
+def _recorded(docs: list[Any]) -> Recorded | None:
+    if len(docs) != 1 or not isinstance(docs[0], dict):
+        return None
+    annotations = (docs[0].get("metadata") or {}).get("annotations") or {}
+    kinds = annotations.get(LISTED_KINDS) if isinstance(annotations, dict) else None
+    if not isinstance(kinds, str):
+        return None
+    ns = annotations.get(SCOPE)
+    return Recorded(tuple(k for k in kinds.split(",") if k), ns if isinstance(ns, str) else "")
+
+
+def snapshot_document(inv: Inventory, *, metadata_only: Iterable[str] = ()) -> dict[str, Any]:
+    """The inventory as a `kind: List` recording the kinds listed and the scope, for `aiops snapshot`.
+
+    managedFields are dropped (bulk the analyzers never read). Kinds listed for their metadata only keep
+    names, labels and owners: their annotations can hold the payload itself (kubectl's last-applied
+    configuration of a Secret carries its data), which no snapshot should.
+    """
+    bare = frozenset(metadata_only)
+    items: list[Obj] = []
+    for kind in inv.kinds():
+        for obj in inv.all(kind):
+            meta = dict(obj.get("metadata") or {})
+            meta.pop("managedFields", None)
+            if kind in bare:
+                meta = {k: meta[k] for k in _BARE_METADATA if k in meta}
+                obj = {"apiVersion": obj.get("apiVersion"), "kind": kind, "metadata": meta}
+            else:
+                obj = {**obj, "metadata": meta}
+            items.append(obj)
+    return {"apiVersion": "v1", "kind": "List",
+            "metadata": {"annotations": {LISTED_KINDS: ",".join(sorted(inv.listed)), SCOPE: inv.namespace or ""}},
+            "items": items}
+
+
+LISTED_KINDS = "aiops-chat/listed-kinds"
+SCOPE = "aiops-chat/namespace"
+_BARE_METADATA = ("name", "namespace", "uid", "labels", "ownerReferences", "creationTimestamp")
 
 
 def parse_documents(text: str, *, source: str) -> list[Any]:

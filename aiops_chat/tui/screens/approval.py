@@ -44,19 +44,27 @@ class ApprovalModal(ModalScreen[bool]):
         super().__init__(classes=f"risk-{request.risk}")
         self.request = request
 
+    # On a small terminal the body takes the whole screen, the details scroll and the buttons lose their
+    # borders, so the answer stays on screen down to 40x10 (tests/tui/test_keys.py).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]  # noqa: RUF012 - typed so by Screen
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-wide")]  # noqa: RUF012
+
     def compose(self) -> ComposeResult:
         req = self.request
         with Vertical(id="approval-body") as body:
             body.border_title = "Approve this command?"
-            yield Static(visible(req.command), id="approval-argv", markup=False)
-            yield Label(f"risk: {req.risk}", id="approval-risk", classes=f"risk-{req.risk}")
-            yield Static(visible(req.reason), id="approval-reason", markup=False)
-            if req.preview:
-                with VerticalScroll(id="approval-preview") as scroll:
-                    scroll.border_title = "server dry run"
-                    yield Static(visible(req.preview), markup=False)
+            with VerticalScroll(id="approval-details"):
+                yield Static(visible(req.command), id="approval-argv", markup=False)
+                yield Label(f"risk: {req.risk}", id="approval-risk", classes=f"risk-{req.risk}")
+                yield Static(visible(req.reason), id="approval-reason", markup=False)
+                if req.preview:
+                    with VerticalScroll(id="approval-preview") as scroll:
+                        scroll.border_title = "server dry run"
+                        yield Static(visible(req.preview), markup=False)
+                if req.confirm_word is not None:
+                    yield Label(f"This cannot be undone. Type [b]{escape(visible(req.confirm_word))}[/b] to approve:",
+                                id="approval-hint")
             if req.confirm_word is not None:
-                yield Label(f"This cannot be undone. Type [b]{escape(visible(req.confirm_word))}[/b] to approve:", id="approval-hint")
                 yield Input(placeholder=visible(req.confirm_word), id="approval-confirm")
             with Horizontal(id="approval-buttons"):
                 yield Button("Approve \\[y]" if req.confirm_word is None else "Approve", id="approve",
@@ -64,7 +72,13 @@ class ApprovalModal(ModalScreen[bool]):
                              disabled=req.confirm_word is not None)
                 yield Button("Deny \\[n]", id="deny", variant="primary")
 
+    def on_resize(self) -> None:
+        small = self.app.size.height < 24 or self.app.size.width < 60  # the breakpoints above
+        for button in self.query(Button):
+            button.compact = small
+
     def on_mount(self) -> None:
+        self.on_resize()
         if self.request.confirm_word is not None:
             self.query_one("#approval-confirm", Input).focus()
         else:

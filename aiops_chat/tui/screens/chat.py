@@ -11,38 +11,50 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Label
 
 from aiops_chat.agent.events import Notice, ToolCallFinished, ToolCallStarted
 from aiops_chat.analysis.findings import Finding
 from aiops_chat.errors import AiopsError
+from aiops_chat.safe_text import visible
 from aiops_chat.tui.bridge import EventBridge, TextRun, TurnEnded
 from aiops_chat.tui.messages import EventsReady, PromptSubmitted
 from aiops_chat.tui.runbook import SessionRecord, ToolEntry, write_export
-from aiops_chat.tui.screens.contexts import ContextPicker
+from aiops_chat.tui.screens.contexts import ContextChoice, ContextPicker
 from aiops_chat.tui.screens.health import HealthScreen, question_about
 from aiops_chat.tui.slash import COMMANDS, help_markdown, parse_slash
 from aiops_chat.tui.widgets.chat.prompt import PromptInput
 from aiops_chat.tui.widgets.chat.transcript import Transcript
+from aiops_chat.tui.widgets.chat.welcome import welcome_text
 from aiops_chat.tui.widgets.status.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from aiops_chat.tui.app import AiopsChatApp
 
+# Slash commands that act on the session: refused with the reason while it is starting or failed to start.
+NEEDS_SESSION = frozenset({"context", "namespace", "model", "clear", "export"})
+
 
 class ChatScreen(Screen[None]):
+    # Every key here is one the focused prompt (a TextArea) does not take for itself, or a priority binding
+    # that wins over it on purpose (pageup/pagedown scroll the transcript; ctrl+c cancels or copies):
+    # tests/tui/test_keys.py presses each one from the prompt. /help and the README list these.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+c", "cancel_turn", "Cancel turn", priority=True),
+        Binding("ctrl+c", "cancel_or_copy", "Cancel turn / copy selection", show=False, priority=True),
         Binding("f1", "slash('help')", "Help"),
         Binding("f2", "slash('analyze')", "Health"),
         Binding("f3", "slash('context')", "Context"),
-        Binding("ctrl+e", "slash('export')", "Export"),
+        Binding("f4", "copy_answer", "Copy answer"),
+        Binding("ctrl+o", "toggle_output", "Output"),
+        Binding("ctrl+s", "slash('export')", "Export"),
         Binding("ctrl+l", "slash('clear')", "Clear"),
         Binding("ctrl+q", "slash('quit')", "Quit"),
+        Binding("pageup", "scroll_transcript('up')", "Scroll up", show=False, priority=True),
+        Binding("pagedown", "scroll_transcript('down')", "Scroll down", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -66,13 +78,26 @@ class ChatScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Transcript(id="transcript")
+        yield Label("new messages below ↓  (pagedown, or click here)", id="new-below")
         yield PromptInput(id="prompt")
         yield StatusBar(id="status")
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.query_one(PromptInput).focus()
+        transcript = self.query_one(Transcript)
+        self.watch(transcript, "new_below", self._show_new_below)
+        approver = self.chat_app.approver
+        approver.on_waiting, approver.on_answer = transcript.approval_asked, transcript.approval_answered
+        await transcript.add_welcome(welcome_text(None, None))
         self.refresh_status()
+
+    def _show_new_below(self, shown: bool) -> None:
+        self.query_one("#new-below").display = shown
+
+    @on(events.Click, "#new-below")
+    def _jump_to_new(self) -> None:
+        self.query_one(Transcript).scroll_end(animate=False)
 
     def refresh_status(self) -> None:
         bar = self.query_one(StatusBar)
@@ -83,12 +108,14 @@ class ChatScreen(Screen[None]):
         bar.show(self.chat_app.session.status, busy=busy)
 
     async def session_built(self) -> None:
-        try:
-            self.chat_app.session  # noqa: B018 - raises what building it raised
-        except AiopsError as exc:
-            await self.query_one(Transcript).add_notice(f"{exc.title}: {exc}", kind="error")
+        transcript = self.query_one(Transcript)
+        problem = self.chat_app.session_problem
+        if problem is not None:
+            await transcript.add_welcome(welcome_text(None, problem))
+            await transcript.add_notice(problem, kind="error")
             self.query_one(StatusBar).starting(failed=True)
             return
+        await transcript.add_welcome(welcome_text(self.chat_app.session.status, None))
         self.refresh_status()
 
     # --- input -------------------------------------------------------------------------------------------
@@ -130,6 +157,38 @@ class ChatScreen(Screen[None]):
         else:
             self.bridge(TurnEnded(result, cancelled=cancel.is_set()))
 
+    def action_cancel_or_copy(self) -> None:
+        """ctrl+c: cancel the running turn; with none running, copy what is selected, as terminals do."""
+        if self.cancel is not None:
+            self.action_cancel_turn()
+            return
+        selected = self.get_selected_text() or self.query_one(PromptInput).selected_text
+        if selected:
+            self.app.copy_to_clipboard(selected)
+            self.notify(f"Copied {len(selected)} characters.", timeout=2)
+        else:
+            self.notify("Nothing selected to copy: drag over text with the mouse first, or press f4 to copy "
+                        "the last answer. ctrl+q quits.", timeout=4)
+
+    def action_copy_answer(self) -> None:
+        answer = self.record.last_answer()
+        if not answer:
+            self.notify("No answer to copy yet.", timeout=3)
+            return
+        self.app.copy_to_clipboard(answer)
+        self.notify(f"Copied the last answer ({len(answer)} characters, Markdown).", timeout=2)
+
+    def action_toggle_output(self) -> None:
+        if not self.query_one(Transcript).toggle_outputs():
+            self.notify("No command output to show yet.", timeout=2)
+
+    def action_scroll_transcript(self, direction: str) -> None:
+        transcript = self.query_one(Transcript)
+        if direction == "up":
+            transcript.scroll_page_up()
+        else:
+            transcript.scroll_page_down()
+
     def action_cancel_turn(self) -> None:
         if self.cancel is None:
             self.notify("Nothing to cancel. ctrl+q or /quit leaves.", timeout=3)
@@ -147,6 +206,7 @@ class ChatScreen(Screen[None]):
         transcript = self.query_one(Transcript)
         for event in self.bridge.drain():
             await self.apply_event(transcript, event)
+        transcript.content_added()
 
     async def apply_event(self, transcript: Transcript, event: Any) -> None:
         if isinstance(event, TextRun):
@@ -210,14 +270,17 @@ class ChatScreen(Screen[None]):
             keys = [(b.key, b.description) for b in self._bindings_for_help()]
             await transcript.add_markdown(help_markdown(keys), classes="help")
         elif name == "analyze":
-            self.app.push_screen(HealthScreen(self.chat_app.findings), self._asked_about)
+            self.app.push_screen(HealthScreen(self._findings), self._asked_about)
+        elif name in NEEDS_SESSION and self.chat_app.session_problem is not None:
+            await transcript.add_notice(visible(f"/{name} needs the session: {self.chat_app.session_problem}"),
+                                        kind="error")
         elif name in ("context", "namespace", "model", "clear") and self.busy:
             await transcript.add_notice(f"/{name} waits until the turn ends (ctrl+c cancels it).", kind="error")
         elif name == "context":
             if arg:
                 await self.switch_context(arg)
             else:
-                self.app.push_screen(ContextPicker(self.chat_app.contexts()), self._picked_context)
+                self.app.push_screen(ContextPicker(self._contexts()), self._picked_context)
         elif name == "namespace":
             await self._set("namespace", arg, self.chat_app.session.set_namespace)
         elif name == "model":
@@ -226,9 +289,18 @@ class ChatScreen(Screen[None]):
             self.chat_app.session.clear()
             self.record.clear()
             await transcript.clear()
+            transcript.new_below = False
             self.refresh_status()
         elif name == "export":
             await self.export(arg)
+
+    def _findings(self) -> list[Finding]:
+        # Runs in the health panel's worker: waits for the session, and raises what building it raised,
+        # which the panel shows as a turn shows an error.
+        return list(self.chat_app.findings(self.chat_app.session.status))
+
+    def _contexts(self) -> list[ContextChoice]:
+        return self.chat_app.contexts(self.chat_app.session.status.context)
 
     def _bindings_for_help(self) -> list[Binding]:
         return [b for b in self.BINDINGS if isinstance(b, Binding)]
@@ -249,7 +321,7 @@ class ChatScreen(Screen[None]):
 
     async def switch_context(self, name: str) -> None:
         transcript = self.query_one(Transcript)
-        known = [c.name for c in self.chat_app.contexts()]
+        known = [c.name for c in self._contexts()]
         if name not in known:
             await transcript.add_notice(f"No context {name!r} in the kubeconfig (have: {', '.join(known) or 'none'}).",
                                         kind="error")

@@ -59,6 +59,10 @@ class HealthScreen(Screen[Finding | None]):
         except AiopsError as exc:
             self.app.call_from_thread(self._failed, f"{exc.title}: {exc}")
             return
+        except Exception as exc:
+            # Shown, as a turn shows it: a broken provider must not take the app down with it.
+            self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
+            return
         self.app.call_from_thread(self._loaded, findings)
 
     def _loaded(self, findings: list[Finding]) -> None:

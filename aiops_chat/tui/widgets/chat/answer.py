@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual.strip import Strip
 from textual.timer import Timer
@@ -26,6 +27,7 @@ from aiops_chat.tui.widgets.chat.markdown_stream import MarkdownStream, Piece, r
 if TYPE_CHECKING:
     from rich.console import RenderableType
     from textual.css.styles import RulesMap
+    from textual.selection import Selection
     from textual.style import Style
 
 REDRAW_EVERY_S = 0.08  # streamed text is re-rendered at most this often; keys are echoed in between
@@ -124,6 +126,15 @@ class StreamedMarkdown(Visual):
         return self._all
 
 
+def _highlight(line: Strip, span: tuple[int, int], style: RichStyle) -> Strip:
+    start, end = span
+    end = line.cell_length if end == -1 else min(end, line.cell_length)
+    if end <= start:
+        return line
+    chosen = Strip(Segment.apply_style(iter(line.crop(start, end)), post_style=style))
+    return Strip.join([line.crop(0, start), chosen, line.crop(end, line.cell_length)])
+
+
 class AnswerBlock(Widget):
     DEFAULT_CSS = "AnswerBlock { height: auto; }"
 
@@ -147,7 +158,19 @@ class AnswerBlock(Widget):
         # (Rich Markdown links carry no @click meta, so there is no link style to apply here.)
         width, style = self.size.width, self.visual_style.rich_style
         lines = self._visual.lines(width, style)
-        return lines[y] if 0 <= y < len(lines) else Strip.blank(width, style)
+        if not 0 <= y < len(lines):
+            return Strip.blank(width, style)
+        line = lines[y]
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            line = _highlight(line, span, self.selection_style)
+        # The offsets tell the screen which character the mouse is over, so a drag selects text here.
+        return line.apply_offsets(0, y)
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text as shown (the rendered lines), for ctrl+c; f4 copies the Markdown source."""
+        lines = self._visual.lines(self.size.width, self.visual_style.rich_style)
+        return selection.extract("\n".join(line.text.rstrip() for line in lines)), "\n"
 
     async def write(self, text: str) -> None:
         self.stream.append(text)

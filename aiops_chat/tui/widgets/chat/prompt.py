@@ -17,7 +17,8 @@ class PromptInput(TextArea):
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus", compact=True)
+        super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus", compact=True,
+                         placeholder="Ask about your cluster, or type /help  (Enter sends, ctrl+j new line)")
         self.sent: list[str] = []
         self._browse: int | None = None  # index into history while browsing with up/down
         self._draft = ""

@@ -24,15 +24,32 @@ class ToolCallCard(Vertical):
         self.risk = risk
         self.reason = reason
         self.result: CommandResult | None = None
+        self.finished = False
+        self._status = "running…"
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="tool-head"):
             yield Label(self.decision, classes=f"badge decision-{self.decision}")
             yield Static(visible(shlex.join(self.argv) if self.argv else self.tool), classes="tool-argv", markup=False)
         yield Static(visible(f"{self.risk}: {self.reason}"), classes="tool-reason", markup=False)
-        yield Label("running…", classes="tool-status")
+        yield Label(self._status, classes="tool-status")
+
+    def waiting_for_approval(self) -> None:
+        if not self.finished:
+            self._show_status("waiting for approval…")
+
+    def approval_answered(self, approved: bool) -> None:
+        if not self.finished:
+            self._show_status("approved, running…" if approved else "refused, not run")
+
+    def _show_status(self, text: str) -> None:
+        # The dialog can open while the card is mounted but not yet composed: compose then shows this text.
+        self._status = text
+        for label in self.query(".tool-status").results(Label):
+            label.update(text)
 
     def finish(self, result: CommandResult | None, output: str) -> None:
+        self.finished = True
         self.result = result
         status = self.query_one(".tool-status", Label)
         status.update(Text(visible(outcome(result, output))))  # an error is cluster text: no markup either
@@ -42,7 +59,7 @@ class ToolCallCard(Vertical):
         if body.strip():
             lines = body.rstrip().count("\n") + 1
             self.mount(Collapsible(Static(visible(body), markup=False, classes="tool-output"),
-                                   title=f"output ({lines} line{'s' if lines != 1 else ''})", collapsed=True))
+                                   title=f"output ({lines} line{'s' if lines != 1 else ''}): ctrl+o shows all", collapsed=True))
 
 
 def outcome(result: CommandResult | None, output: str) -> str:
