@@ -4,7 +4,10 @@ Anything a workload or a model wrote may carry control sequences: an OSC 52 clip
 hidden text, OSC 8 links, cursor moves that overwrite the line above. Every C0 and C1 control except
 newline and tab is shown as a visible escape (`\\x1b`, `\\x9b`, ...) instead of being sent to the terminal;
 so are the Unicode bidirectional overrides and isolates, which make a terminal (or the TUI) show the
-characters of an argv in another order than they run ("Trojan Source"). A CRLF line ending, common in
+characters of an argv in another order than they run ("Trojan Source"). So are lone surrogates (U+D800-DFFF):
+an argv byte that is not UTF-8 arrives as one (Python's surrogateescape), and so does a model's JSON
+`"\\udc9b"`; printed, it is either the raw byte again (0x9b, a C1 CSI to an 8-bit terminal) or, on a strict
+UTF-8 stdout, a UnicodeEncodeError that ends `aiops audit show` for good. A CRLF line ending, common in
 logs, prints as a plain newline (the carriage return right before a newline moves nothing anyone sees);
 a bare carriage return, which rewrites the start of a line, is shown.
 
@@ -17,10 +20,11 @@ from __future__ import annotations
 import re
 
 # C0 (minus \t and \n), DEL, C1; the bidi embeddings/overrides (U+202A-202E), isolates (U+2066-2069) and
-# marks (U+200E, U+200F, U+061C). A CRLF pair is matched first so it can print as a newline.
-_CONTROLS = re.compile("\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# marks (U+200E, U+200F, U+061C); lone surrogates (U+D800-DFFF). A CRLF pair is matched first so it can print
+# as a newline.
+_CONTROLS = re.compile("\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # In JSON text these can only stand inside strings, where \\uXXXX is their valid spelling.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def visible(text: str) -> str:

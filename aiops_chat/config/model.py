@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 TIER_NAMES = ("read-only", "confirm", "auto")  # strictest first
+TOOL_MODES = ("auto", "native", "json")
 SECRET_KEYS = frozenset({"api_key"})
 # The rules that apply when [policy] tiers is empty (the policy package reads them from here).
 BUILTIN_TIER_RULES: tuple[tuple[str, str], ...] = (("*prod*", "read-only"), ("*production*", "read-only"))
@@ -33,6 +34,10 @@ class LLMConfig:
     max_tokens: int = 1024
     stream: bool = True
     enabled: bool = True
+    # How tools reach the model: "native" (the API's tools), "json" (a prompt-level protocol for models
+    # without tool calling, aiops_chat/llm/json_tools.py), "auto" (from the endpoint's capabilities).
+    tool_mode: str = "auto"
+    context_tokens: int = 0  # the model's context window; 0 = what the server reports, if it does
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiops_chat.config.model import SECTIONS, TIER_NAMES, Config, Runtime
+from aiops_chat.config.model import SECTIONS, TIER_NAMES, TOOL_MODES, Config, Runtime
 from aiops_chat.errors import ConfigError
 
 # Keys naming a program aiops starts. A relative path would run whatever the current directory holds (a
@@ -152,6 +152,8 @@ def check_config(cfg: Config) -> None:
 
     if cfg.policy.default_tier not in TIER_NAMES:
         raise bad("policy.default_tier", "one of " + ", ".join(TIER_NAMES), cfg.policy.default_tier)
+    if cfg.llm.tool_mode not in TOOL_MODES:
+        raise bad("llm.tool_mode", " or ".join(f'"{m}"' for m in TOOL_MODES), cfg.llm.tool_mode)
     if cfg.llm.provider not in ("openai", "azure"):
         raise bad("llm.provider", '"openai" or "azure"', cfg.llm.provider)
     if cfg.llm.provider == "azure" and not cfg.llm.api_version:
@@ -171,6 +173,7 @@ def check_config(cfg: Config) -> None:
             raise bad(key, "a positive number of seconds", number)
     for key, count in (
         ("llm.max_retries", cfg.llm.max_retries),
+        ("llm.context_tokens", cfg.llm.context_tokens),
         ("agent.max_repeats", cfg.agent.max_repeats),
     ):
         if count < 0:

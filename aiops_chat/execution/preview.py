@@ -16,6 +16,9 @@ _KUBECTL_MANIFEST_VERBS = {"apply", "create", "replace"}
 _KUBECTL_DRY_RUN_VERBS = {"set", "label", "annotate", "patch", "rollout", "delete", "autoscale",
                           "cordon", "uncordon", "taint", "expose", "create", "apply", "replace"}
 _KUBECTL_NO_YAML = {"delete", "cordon", "uncordon", "rollout"}
+# Of `rollout`'s subcommands only undo has --dry-run; restart, pause and resume would fail as an unknown flag
+# (the policy denies it first, and the approval showed "no preview: denied by policy").
+_ROLLOUT_DRY_RUN = {"undo"}
 _HELM_DRY_RUN_VERBS = {"install", "upgrade", "uninstall", "rollback"}
 
 
@@ -31,6 +34,8 @@ def preview_argv(argv: Sequence[str]) -> list[str] | None:
             return _scale_preview(argv)
         if verb in _KUBECTL_MANIFEST_VERBS and ("-f" in argv or any(a.startswith(("--filename", "-f=")) for a in argv)):
             return ["kubectl", "diff", *_manifest_flags(argv)]
+        if verb == "rollout" and not set(words[1:2]) & _ROLLOUT_DRY_RUN:
+            return None
         if verb in _KUBECTL_DRY_RUN_VERBS:
             extra = ["--dry-run=server"] if verb in _KUBECTL_NO_YAML else ["--dry-run=server", "-o", "yaml"]
             return [*argv, *extra]

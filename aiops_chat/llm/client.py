@@ -16,6 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiops_chat.errors import LLMError
 from aiops_chat.llm import retry
+from aiops_chat.llm.capabilities import (
+    CACHE_FILE,
+    NOT_REPORTED,
+    Capabilities,
+    CapabilityCache,
+    resolve_tool_mode,
+)
 from aiops_chat.llm.failures import Failure, LLMEndpointError, bad_answer, classify
 from aiops_chat.llm.progress import WaitNotice
 from aiops_chat.llm.stream import StreamAccumulator, TextSink, completion_from_response, consume_stream
@@ -44,6 +51,9 @@ class LLMClient:
         timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
         provider: str = "openai",
+        tool_mode: str = "auto",
+        context_tokens: int = 0,
+        capability_cache: CapabilityCache | None = None,
     ) -> None:
         self.sdk = sdk
         self.model = model
@@ -55,6 +65,12 @@ class LLMClient:
         self.timeout = timeout
         self.sleep = sleep
         self.provider = provider
+        self.tool_mode = tool_mode  # as configured: "auto", "native" or "json"
+        self.context_tokens = context_tokens  # as configured; 0 = ask the server
+        self.capability_cache = capability_cache or CapabilityCache(None)
+        self._caps: dict[str, Capabilities] = {}  # per model: /model switches it within a session
+        self._server_read: set[str] = set()
+        self.malformed_native_calls = 0  # this session's; tool_mode "auto" switches to json at the second
         # Progress for a person waiting ("waiting for the model at URL, try 2 of 4"): front ends set this
         # (`aiops ask` prints it on stderr). Called from the calling thread or a timer thread.
         self.on_wait: Callable[[str], None] | None = None
@@ -83,9 +99,51 @@ class LLMClient:
         else:
             sdk = openai.OpenAI(api_key=cfg.api_key or PLACEHOLDER_KEY, base_url=cfg.base_url or None, **common)
             endpoint = cfg.base_url or OPENAI_DEFAULT_URL
+        cache_dir = cfg.analysis.cache_dir or cfg.runtime.cache_dir  # no directory: nothing is remembered
+        cache = CapabilityCache(cfg.cache_dir / CACHE_FILE if cache_dir else None)
         return cls(sdk, model=llm.model, endpoint=endpoint.rstrip("/"), temperature=llm.temperature,
                    max_tokens=llm.max_tokens, stream=llm.stream, max_retries=llm.max_retries, timeout=llm.timeout,
-                   provider=llm.provider)
+                   provider=llm.provider, tool_mode=llm.tool_mode, context_tokens=llm.context_tokens,
+                   capability_cache=cache)
+
+    # -- what the endpoint can do (aiops_chat/llm/capabilities.py) --------------------------------------------
+
+    def capabilities(self) -> Capabilities:
+        if self.model not in self._caps:
+            self._caps[self.model] = self.capability_cache.get(self.endpoint, self.model)
+        return self._caps[self.model]
+
+    def learn(self, **facts: Any) -> Capabilities:
+        """Record facts about this endpoint+model, for this session and (cached) the next ones."""
+        caps = self.capabilities().learnt(**facts)
+        self._caps[self.model] = caps
+        self.capability_cache.put(self.endpoint, self.model, caps)
+        return caps
+
+    def effective_tool_mode(self) -> str:
+        """"native" or "json": [llm] tool_mode, with "auto" decided by what is known of the endpoint."""
+        return resolve_tool_mode(self.tool_mode, self.capabilities())
+
+    def context_limit(self) -> int | None:
+        """The context window in tokens: [llm] context_tokens, else what the server reports (read once per
+        session and model when not cached; Ollama's answer also says whether the model has tools)."""
+        if self.context_tokens:
+            return self.context_tokens
+        caps = self.capabilities()
+        if caps.context_tokens is None and not caps.context_source and self.model not in self._server_read:
+            from aiops_chat.llm.context import read_server_facts
+
+            self._server_read.add(self.model)
+            facts = read_server_facts(self)
+            found: dict[str, Any] = {}
+            # "not reported" is remembered too, so the next sessions do not ask again for a day
+            found["context_source"] = facts.source if facts.context_tokens else NOT_REPORTED
+            if facts.context_tokens:
+                found["context_tokens"] = facts.context_tokens
+            if facts.native_tools is not None and caps.native_tools is None:
+                found["native_tools"] = facts.native_tools
+            caps = self.learn(**found)
+        return caps.context_tokens
 
     # -- calls ---------------------------------------------------------------------------------------
 

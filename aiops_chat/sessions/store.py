@@ -72,8 +72,15 @@ def new_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
 
 
+# A model's JSON can carry a lone surrogate ("\\udc9b"), which strict UTF-8 cannot encode: saving the turn
+# then raised UnicodeEncodeError out of `aiops ask`. surrogatepass writes it (and reads it back) unchanged;
+# text without one encodes exactly as before, so existing seals still verify.
+_ENCODING_ERRORS = "surrogatepass"
+
+
 def _canonical(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8", _ENCODING_ERRORS)
 
 
 class SessionStore:
@@ -152,7 +159,8 @@ class SessionStore:
     def save(self, session: StoredSession) -> Path:
         session.updated = time.time()
         body = session.body()
-        data = json.dumps({**body, "seal": self._seal(body)}, ensure_ascii=False, indent=1).encode()
+        data = json.dumps({**body, "seal": self._seal(body)}, ensure_ascii=False, indent=1).encode(
+            "utf-8", _ENCODING_ERRORS)
         final = self.path(session.id)
         self._ensure_dir()
         tmp = self.dir / f".{session.id}.{os.getpid()}.tmp"
@@ -176,7 +184,7 @@ class SessionStore:
     def load(self, session_id: str) -> StoredSession:
         path = self.path(self.resolve(session_id))
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw = json.loads(path.read_text(encoding="utf-8", errors=_ENCODING_ERRORS))
         except FileNotFoundError:
             raise SessionError(f"no session {session_id!r}", hint="see `aiops sessions list`") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -248,7 +248,8 @@ def test_doctor_llm_on_an_html_endpoint_says_what_came_back() -> None:
     with mocked(NO_V1, page):
         checks = probe(cfg)
     assert [(c.name, c.status) for c in checks] == [("config", "ok"), ("models", "fail"), ("tool call", "skip"),
-                                                    ("streaming", "skip")]
+                                                    ("streamed tool call", "skip"), ("streaming", "skip"),
+                                                    ("context", "skip")]
     text = json.dumps([c.__dict__ for c in checks])
     assert "AttributeError" not in text and "text/html" in checks[1].detail
     assert checks[1].fix == "base_url probably needs /v1: try http://llm.test/v1"

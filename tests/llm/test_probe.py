@@ -19,15 +19,20 @@ def cfg(**llm: object) -> Config:
 
 
 def test_everything_works() -> None:
-    model = ScriptedModel([Reply(tool_calls=[tool_call("ping", {"word": "pong"})]), "1 2 3 4 5"])
+    ping = Reply(tool_calls=[tool_call("ping", {"word": "pong"})])
+    model = ScriptedModel([ping, ping, "1 2 3 4 5"])
     with serve(model):
-        checks = probe(cfg())
-    assert [(c.name, c.status) for c in checks] == [("config", "ok"), ("models", "ok"), ("tool call", "ok"),
-                                                    ("streaming", "ok")]
+        checks = probe(cfg(context_tokens=8192))
+    assert [(c.name, c.status) for c in checks] == [
+        ("config", "ok"), ("models", "ok"), ("tool call", "ok"), ("streamed tool call", "ok"), ("streaming", "ok"),
+        ("context", "ok"), ("tool mode", "ok")]
     assert not failed(checks)
-    assert model.requests[0]["tools"][0]["function"]["name"] == "ping"
-    assert model.requests[1]["stream"] is True
+    assert model.requests[0]["tools"][0]["function"]["name"] == "ping" and not model.requests[0].get("stream")
+    assert model.requests[1]["stream"] is True and model.requests[1]["tools"][0]["function"]["name"] == "ping"
+    assert model.requests[2]["stream"] is True
     assert checks[2].detail.startswith("the model called ping")
+    assert checks[5].detail.startswith("8192 tokens from [llm] context_tokens")
+    assert 'recommended: tool_mode = "auto"' in checks[6].detail
 
 
 def test_model_missing_and_no_tool_calling_are_explained() -> None:
@@ -36,7 +41,9 @@ def test_model_missing_and_no_tool_calling_are_explained() -> None:
         checks = probe(cfg())
     by = {c.name: c for c in checks}
     assert by["models"].status == "warn" and "llama3.1, qwen2.5" in by["models"].fix
-    assert by["tool call"].status == "warn" and "supports tool calling" in by["tool call"].fix
+    assert by["tool call"].status == "warn" and 'tool_mode = "json"' in by["tool call"].fix
+    assert by["streamed tool call"].status == "skip"
+    assert 'recommended: tool_mode = "json"' in by["tool mode"].detail
     assert not failed(checks)
 
 
@@ -46,17 +53,20 @@ def test_bad_key_fails_fast_and_says_what_to_change() -> None:
         router.get(f"{BASE_URL}/models").mock(return_value=httpx.Response(401, json={"error": {"message": "bad key"}}))
         checks = probe(cfg())
     assert [(c.name, c.status) for c in checks] == [("config", "ok"), ("models", "fail"), ("tool call", "skip"),
-                                                    ("streaming", "skip")]
+                                                    ("streamed tool call", "skip"), ("streaming", "skip"),
+                                                    ("context", "skip")]
     assert "api_key" in checks[1].fix
     assert model.requests == []  # no retries, nothing else tried
     assert failed(checks)
 
 
 def test_streaming_refused() -> None:
-    model = ScriptedModel([Reply(tool_calls=[tool_call("ping", {"word": "pong"})]), Reply(status=400)])
+    ping = Reply(tool_calls=[tool_call("ping", {"word": "pong"})])
+    model = ScriptedModel([ping, ping, Reply(status=400)])
     with serve(model):
         checks = probe(cfg())
-    assert checks[-1].status == "fail" and checks[-1].fix.startswith("set [llm] stream = false")
+    by = {c.name: c for c in checks}
+    assert by["streaming"].status == "fail" and by["streaming"].fix.startswith("set [llm] stream = false")
 
 
 def test_nothing_configured() -> None:

@@ -21,9 +21,10 @@ def test_system_prompt_renders_and_says_tool_output_is_untrusted() -> None:
 def test_every_shipped_prompt_has_known_placeholders() -> None:
     folder = resources.files("aiops_chat").joinpath("prompts")
     names = sorted(p.name[:-3] for p in folder.iterdir() if p.name.endswith(".md"))
-    assert names == ["explain", "system"]
+    assert names == ["explain", "system", "tool_protocol"]  # tool_protocol: the JSON tool mode (llm/json_tools.py)
     assert placeholders(load_prompt("system")) == {"context", "namespace", "tier"}
     assert placeholders(load_prompt("explain")) == {"scope"}
+    assert placeholders(load_prompt("tool_protocol")) == {"tools"}
 
 
 def test_missing_placeholder_is_an_error() -> None:
