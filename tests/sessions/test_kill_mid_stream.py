@@ -99,12 +99,10 @@ def test_kill_9_mid_turn_loses_only_that_turn_and_the_session_resumes(
     sid = re.findall(r"^aiops: session (\S+)", err, re.M)[0]
     before = store.path(sid).read_bytes()
 
-    # Turn 2 runs a tool, then is killed while the answer is half streamed.
-    state.replies += [(Reply(tool_calls=[("c2", "get", {"kind": "pods"})]), False),
-                      (Reply(text="Half of an answer that never finishes " * 5), True)]
+    # Turn 2 is killed while the answer is half streamed.
+    state.replies += [(Reply(text="Half of an answer that never finishes " * 5), True)]
     proc = _ask(env, config, "--session", sid, "and what about web-1?")
     assert state.stalled.wait(WAIT), "the model was never asked"
-    assert len(fake_kubectl.calls()) == 2  # the turn really was in flight: its tool ran
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=WAIT)
     assert proc.returncode == -signal.SIGKILL
