@@ -11,14 +11,14 @@ from __future__ import annotations
 import dataclasses
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from aiops_chat.agent import attachments
 from aiops_chat.agent.events import EventSink, Notice, TextDelta, TurnFinished, TurnMode
 from aiops_chat.agent.fallback import run_fallback
 from aiops_chat.agent.kubectl_ai import find_kubectl_ai
 from aiops_chat.agent.loop import Limits, run_llm_turn
-from aiops_chat.errors import LLMError, UsageError
+from aiops_chat.errors import AiopsError, LLMError, UsageError
 from aiops_chat.execution.executor import Executor
 from aiops_chat.execution.result import CommandResult
 from aiops_chat.llm.templates import render_prompt
@@ -84,15 +84,43 @@ class ChatSession:
             self._connect(cfg)
         self.store = store
         self.stored: StoredSession | None = None
+        self._lock: IO[bytes] | None = None  # held while this process continues a saved session
         if store is not None and resume:
-            self.stored = store.load(resume)
-            self.history = list(self.stored.history)
-            if any(m.get("role") != "user" for m in self.history):
-                # That conversation showed the model cluster output: its writes from now on need a person,
-                # as they would have had it never been interrupted. Approvals themselves are never stored.
-                self.guard.observe(("resumed", "session", self.stored.id), executed=True, untrusted_text=True)
+            self._continue(store, resume, context=context, namespace=namespace)
         elif store is not None:
             self._new_stored()
+
+    def _continue(self, store: SessionStore, given: str, *, context: str | None, namespace: str | None) -> None:
+        session_id = store.resolve(given)
+        lock = store.lock(session_id)  # before loading: nobody can save it in between
+        try:
+            self.stored = store.load(session_id)
+        except BaseException:
+            lock.close()
+            raise
+        self._lock = lock
+        if context is None:
+            # The conversation is about the target it was held on; a resumed one acts there unless the
+            # command line names another (the history's "web-0" is that cluster's web-0).
+            self.executor = Executor(self.cfg, context=self.stored.context,
+                                     namespace=namespace or self.stored.namespace or None, audit=self.audit,
+                                     source=self.source)
+        self.history = list(self.stored.history)
+        self.guard.reset()  # only now: a switch that failed above keeps the current taint
+        if any(m.get("role") != "user" for m in self.history):
+            # That conversation showed the model cluster output: its writes from now on need a person,
+            # as they would have had it never been interrupted. Approvals themselves are never stored.
+            self.guard.observe(("resumed", "session", self.stored.id), executed=True, untrusted_text=True)
+
+    def switch_session(self, given: str) -> None:
+        """Continue another saved session in place (what a front end's /sessions ID calls): this one stays
+        saved as it is; the other's history and target come back, approvals never do."""
+        if self.store is None:
+            raise UsageError("this chat does not save sessions, so it cannot switch to one")
+        old_lock = self._lock
+        self._continue(self.store, given, context=None, namespace=None)
+        if old_lock is not None:
+            old_lock.close()
 
     def _new_stored(self) -> None:
         target = self.executor.target
@@ -102,11 +130,14 @@ class ChatSession:
     def session_id(self) -> str | None:
         return self.stored.id if self.stored is not None else None
 
-    def _save(self) -> None:
+    def _save(self, on_event: EventSink) -> None:
         """After every turn: a crash loses at most the turn in flight (store.py writes atomically)."""
         if self.store is not None and self.stored is not None:
             self.stored.history = self.history
-            self.store.save(self.stored)
+            try:
+                self.store.save(self.stored)
+            except (AiopsError, OSError) as exc:  # a full disk must not cost the user the answer they waited for
+                on_event(Notice(f"could not save this session: {exc}"))
 
     def _connect(self, cfg: Config) -> None:
         from aiops_chat.llm.client import LLMClient
@@ -150,7 +181,7 @@ class ChatSession:
             return self._fallback(text, runner, exc.message, Usage(), on_event, cancel, asked=True)
         self.executed.extend(runner.executed)
         self.tokens_used += outcome.usage.total_tokens
-        self._save()
+        self._save(on_event)
         finished = TurnFinished(outcome.answer, list(runner.plan), outcome.usage, TurnMode.LLM)
         on_event(finished)
         return finished
@@ -163,7 +194,7 @@ class ChatSession:
         result = run_fallback(text, cfg=self.cfg, runner=runner, reason=reason, on_event=on_event, cancel=cancel)
         self.executed.extend(runner.executed)
         self.history.append({"role": "assistant", "content": result.answer})
-        self._save()
+        self._save(on_event)
         # Streamed as one piece, so front ends that render deltas show every mode's answer the same way.
         on_event(TextDelta(result.answer))
         finished = TurnFinished(result.answer, list(runner.plan), usage, result.mode)
@@ -205,6 +236,9 @@ class ChatSession:
         self.guard.reset()
         if self.store is not None:
             self._new_stored()  # the saved conversation stays as it was; the next turn starts another
+            if self._lock is not None:
+                self._lock.close()
+                self._lock = None
 
     @property
     def status(self) -> SessionStatus:

@@ -15,16 +15,18 @@ executor, per command, when it is about to run.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import json
 import os
 import re
 import secrets
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from aiops_chat.errors import UsageError
 
@@ -87,12 +89,15 @@ class SessionStore:
 
     # -- the key ----------------------------------------------------------------------------------------
 
-    def _key(self) -> bytes:
+    def _key(self, *, create: bool = True) -> bytes:
         path = self.dir / ".key"
         try:
-            key = path.read_bytes()
+            key = self._read_key(path)
         except FileNotFoundError:
-            self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not create:  # loading never mints a key: it would only make every saved file "changed"
+                raise SessionError(f"the session key {path} is missing, so no saved session can be verified",
+                                   hint="sessions saved from now on get a new key") from None
+            self._ensure_dir()
             key = secrets.token_bytes(KEY_BYTES)
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -108,8 +113,41 @@ class SessionStore:
                                hint="remove it; sessions saved under it can then no longer be loaded")
         return key
 
-    def _seal(self, body: dict[str, Any]) -> str:
-        return hmac.new(self._key(), _canonical(body), hashlib.sha256).hexdigest()
+    @staticmethod
+    def _read_key(path: Path) -> bytes:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if stat.S_IMODE(os.fstat(fh.fileno()).st_mode) & 0o077:
+                # Anyone who can read it can seal a forged history the model would take as its own.
+                raise SessionError(f"the session key {path} is readable by others", hint=f"chmod 600 {path}")
+            return fh.read()
+
+    def _seal(self, body: dict[str, Any], *, create: bool = True) -> str:
+        return hmac.new(self._key(create=create), _canonical(body), hashlib.sha256).hexdigest()
+
+    def _ensure_dir(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if stat.S_IMODE(self.dir.stat().st_mode) != 0o700:  # made by hand or by an older aiops: ours to tighten
+            os.chmod(self.dir, 0o700)
+
+    def lock(self, session_id: str) -> IO[bytes]:
+        """Hold a session for this process until the returned file is closed or the process ends (the
+        kernel drops the lock with it, kill -9 included): two `ask --session ID` at once would each save a
+        history without the other's turn."""
+        self.path(session_id)
+        try:
+            self._ensure_dir()
+            # Held past this function on purpose: the session closes it when it is done with the id.
+            fh = open(os.open(self.dir / f".{session_id}.lock", os.O_RDWR | os.O_CREAT, 0o600), "r+b")  # noqa: SIM115
+        except OSError as exc:
+            raise SessionError(f"cannot lock session {session_id} in {self.dir}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise SessionError(f"session {session_id} is in use by another aiops (ask or chat)",
+                               hint="wait for it to finish, or start a new session") from None
+        return fh
 
     # -- files ------------------------------------------------------------------------------------------
 
@@ -124,7 +162,7 @@ class SessionStore:
         data = json.dumps({**body, "seal": self._seal(body)}, ensure_ascii=False, indent=1).encode(
             "utf-8", _ENCODING_ERRORS)
         final = self.path(session.id)
-        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._ensure_dir()
         tmp = self.dir / f".{session.id}.{os.getpid()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -154,7 +192,7 @@ class SessionStore:
         if not isinstance(raw, dict) or not isinstance(raw.get("seal"), str):
             raise SessionError(f"{path}: not a saved aiops session", hint=f"remove it: aiops sessions rm {session_id}")
         body = {k: v for k, v in raw.items() if k != "seal"}
-        if not hmac.compare_digest(raw["seal"], self._seal(body)):
+        if not hmac.compare_digest(raw["seal"], self._seal(body, create=False)):
             raise SessionError(f"{path} was changed outside aiops (its seal does not match); refusing to load it, "
                                "since the model would read it as its own conversation",
                                hint=f"start a new session, or remove this one: aiops sessions rm {session_id}")
@@ -191,4 +229,6 @@ class SessionStore:
             path.unlink()
         except FileNotFoundError:
             raise SessionError(f"no session {session_id!r}", hint="see `aiops sessions list`") from None
+        with contextlib.suppress(FileNotFoundError):
+            (self.dir / f".{path.stem}.lock").unlink()
         return path

@@ -60,7 +60,7 @@ def test_a_file_sealed_under_another_key_is_refused(tmp_path: Path) -> None:
     mine, theirs = SessionStore(tmp_path / "mine"), SessionStore(tmp_path / "theirs")
     saved = _session()
     source = theirs.save(saved)
-    (tmp_path / "mine").mkdir(exist_ok=True)
+    mine.save(StoredSession("20261204-000000-000000", "ask", None, "default"))  # mine has a key of its own
     (tmp_path / "mine" / source.name).write_bytes(source.read_bytes())
     with pytest.raises(SessionError, match="changed outside aiops"):
         mine.load(saved.id)
