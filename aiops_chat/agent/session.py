@@ -230,6 +230,13 @@ class ChatSession:
             raise LLMError(self.llm_problem or "no LLM configured")
         self.offline = False
 
+    def close(self) -> None:
+        """Let go of the saved session's lock. The kernel drops it when the process ends; a caller that goes
+        on (a test, a script embedding aiops) must not leave the next `--session ID` finding it taken."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
     def clear(self) -> None:
         """Forget the conversation (and with it whatever untrusted text the model had read)."""
         self.history.clear()

@@ -92,29 +92,32 @@ def run_ask(args: argparse.Namespace) -> int:
     session = ChatSession(cfg, context=args.context, namespace=args.namespace, source="ask",
                           approver=make_approver(cfg, yes=args.yes), offline=args.offline, dry_run=args.plan,
                           audit=audit, store=store_for(cfg), resume=args.session)
-    if session.session_id:
-        print(f"aiops: session {session.session_id} (continue it: aiops ask --session {session.session_id} ...)",
-              file=sys.stderr)
-    printer = EventPrinter(sys.stdout, sys.stderr, stream_answer=args.output == "text", verbose=args.verbose)
-    text = with_attachments(session, question, attached)
     try:
-        finished = session.ask(text, on_event=printer)
-    except LLMError as exc:
-        if not exc.permanent:
-            raise
-        # A rejected key, an unknown model, a URL that is not the API: the fallback would hide it.
-        printer.err.write(f"aiops: {exc.title}: {exc}\n"
-                          "aiops: not falling back to the offline planner: this needs a fix, not a retry "
-                          "(`aiops doctor --llm` checks the endpoint; `aiops ask --offline` uses the planner)\n")
-        return FAILURE
-    if args.output == "json":
-        print(json_visible(json.dumps(as_json(finished), indent=2, ensure_ascii=False)))
-    else:
-        printer.finish(finished)
-    code = exit_code(finished, question, dry_run=args.plan)
-    if code == FAILURE and not finished.answer.strip():
-        printer.err.write("aiops: the model returned an empty answer\n")
-    return code
+        if session.session_id:
+            print(f"aiops: session {session.session_id} (continue it: aiops ask --session {session.session_id} ...)",
+                  file=sys.stderr)
+        printer = EventPrinter(sys.stdout, sys.stderr, stream_answer=args.output == "text", verbose=args.verbose)
+        text = with_attachments(session, question, attached)
+        try:
+            finished = session.ask(text, on_event=printer)
+        except LLMError as exc:
+            if not exc.permanent:
+                raise
+            # A rejected key, an unknown model, a URL that is not the API: the fallback would hide it.
+            printer.err.write(f"aiops: {exc.title}: {exc}\n"
+                              "aiops: not falling back to the offline planner: this needs a fix, not a retry "
+                              "(`aiops doctor --llm` checks the endpoint; `aiops ask --offline` uses the planner)\n")
+            return FAILURE
+        if args.output == "json":
+            print(json_visible(json.dumps(as_json(finished), indent=2, ensure_ascii=False)))
+        else:
+            printer.finish(finished)
+        code = exit_code(finished, question, dry_run=args.plan)
+        if code == FAILURE and not finished.answer.strip():
+            printer.err.write("aiops: the model returned an empty answer\n")
+        return code
+    finally:
+        session.close()
 
 
 def exit_code(finished: TurnFinished, question: str, *, dry_run: bool) -> int:

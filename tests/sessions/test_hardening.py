@@ -147,3 +147,25 @@ def test_kill_9_while_saving_over_and_over_never_leaves_a_torn_file(tmp_path: Pa
     loaded = SessionStore(tmp_path / "s").load(SID)
     assert loaded.turns >= 20
     assert [m["content"].split()[1] for m in loaded.history] == [str(n) for n in range(1, loaded.turns + 1)]
+
+
+def test_ask_lets_go_of_the_session_lock_when_it_returns(cli_env: Path, store: SessionStore,
+                                                         fake_kubectl: FakeKubectl,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whoever calls main() twice in one process (a script, these tests) must find the session free again,
+    # however long the first ChatSession object lives on (here: forever).
+    kept: list[ChatSession] = []
+    real_init = ChatSession.__init__
+
+    def keep(self: ChatSession, *args: object, **kwargs: object) -> None:
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+        kept.append(self)
+
+    monkeypatch.setattr(ChatSession, "__init__", keep)
+    store.save(stored())
+    model = ScriptedModel()
+    model.enqueue("first", "second")
+    with serve(model):
+        assert main(["--config", str(cli_env), "ask", "--session", SID, "hello"]) == OK
+        assert main(["--config", str(cli_env), "ask", "--session", SID, "again"]) == OK
+    assert len(kept) == 2 and store.load(SID).turns == 3

@@ -22,8 +22,8 @@ import pytest
 
 from aiops_chat.sessions.store import SessionStore
 from tests.sessions.support import cli_environ, fake_kubectl, write_config
+from tests.support.openai_wire import Reply, sse_chunks, tool_call
 from tests.tools.fake_kubectl import FakeKubectl
-from tests.tui.openai_wire import Reply
 
 __all__ = ["fake_kubectl"]
 WAIT = 60.0  # generous: two cores shared by many test runs; a hang fails the test instead of blocking it
@@ -45,12 +45,18 @@ def model() -> Iterator[tuple[str, Model]]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            state.requests.append(json.loads(self.rfile.read(int(self.headers["content-length"]))))
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            if not self.path.endswith("/chat/completions"):  # e.g. a context-size probe: not this server
+                self.send_response(404)
+                self.end_headers()
+                return
+            state.requests.append(json.loads(body))
             reply, stall = state.replies.pop(0)
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
             self.end_headers()
-            events = list(reply.sse_events())
+            events = [f"data: {json.dumps(c)}\n\n" for c in sse_chunks(reply.content, reply.tool_calls)]
+            events.append("data: [DONE]\n\n")
             if not stall:
                 self.wfile.write("".join(events).encode())
                 return
@@ -93,14 +99,14 @@ def test_kill_9_mid_turn_loses_only_that_turn_and_the_session_resumes(
     fake_kubectl.respond("get", "pods", stdout="web-0   0/1   CrashLoopBackOff\n")
 
     # Turn 1 completes: a tool call, then the answer.
-    state.replies += [(Reply(tool_calls=[("c1", "get", {"kind": "pods"})]), False),
-                      (Reply(text="web-0 is crash-looping."), False)]
+    state.replies += [(Reply(tool_calls=[tool_call("get", {"kind": "pods"}, "c1")]), False),
+                      (Reply(content="web-0 is crash-looping."), False)]
     _, err = _finish(_ask(env, config, "why is web-0 down?"))
     sid = re.findall(r"^aiops: session (\S+)", err, re.M)[0]
     before = store.path(sid).read_bytes()
 
     # Turn 2 is killed while the answer is half streamed.
-    state.replies += [(Reply(text="Half of an answer that never finishes " * 5), True)]
+    state.replies += [(Reply(content="Half of an answer that never finishes " * 5), True)]
     proc = _ask(env, config, "--session", sid, "and what about web-1?")
     assert state.stalled.wait(WAIT), "the model was never asked"
     os.kill(proc.pid, signal.SIGKILL)
@@ -113,7 +119,7 @@ def test_kill_9_mid_turn_loses_only_that_turn_and_the_session_resumes(
     assert store.load(sid).turns == 1  # and it verifies
 
     # Turn 3 continues from turn 1 (the dead process's lock went with it); the killed turn is gone.
-    state.replies += [(Reply(text="web-1 is fine."), False)]
+    state.replies += [(Reply(content="web-1 is fine."), False)]
     out, err = _finish(_ask(env, config, "--session", sid, "and what about web-1?"))
     assert out.strip() == "web-1 is fine."
     assert f"aiops: session {sid}" in err
