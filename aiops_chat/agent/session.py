@@ -122,6 +122,21 @@ class ChatSession:
         if old_lock is not None:
             old_lock.close()
 
+    def saved_sessions(self, limit: int = 20) -> list[str]:
+        """One line per saved session, newest first, for a front end's /sessions (a refused file says why)."""
+        if self.store is None:
+            raise UsageError("this chat does not save sessions")
+        lines = []
+        for sid in self.store.ids()[:limit]:
+            try:
+                saved = self.store.load(sid)
+            except AiopsError as exc:
+                lines.append(f"{sid}  refused: {exc}")
+                continue
+            current = "  (this one)" if sid == self.session_id else ""
+            lines.append(f"{sid}  {saved.turns} turns, {saved.context or '-'}/{saved.namespace}: {saved.title}{current}")
+        return lines
+
     def _new_stored(self) -> None:
         target = self.executor.target
         self.stored = StoredSession(new_id(), self.source, target.context, target.namespace)

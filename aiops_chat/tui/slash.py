@@ -11,6 +11,7 @@ COMMANDS: dict[str, str] = {
     "namespace": "NS: act in another namespace",
     "model": "NAME: use another model for the next turns",
     "clear": "forget the conversation and clear the screen",
+    "sessions": "[ID]: list the saved sessions, or continue one (its history goes back to the model; approvals never do)",
     "export": "[DIR]: write the session as a Markdown runbook and a shell script of the approved commands",
     "quit": "leave aiops chat",
 }

@@ -20,6 +20,7 @@ class _Status:
     model: str | None
     mode: TurnMode
     tokens_used: int = 0
+    session_id: str | None = None
 
 
 @pytest.mark.parametrize("hostile", ["\x1b]52;c;ZWNobyBwd25lZA==\x07", "\x1b[8mhidden\x1b[0m", "a\rb", "\x9b2J"])

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from aiops_chat.tui.app import AiopsChatApp
 
 # Slash commands that act on the session: refused with the reason while it is starting or failed to start.
-NEEDS_SESSION = frozenset({"context", "namespace", "model", "clear", "export"})
+NEEDS_SESSION = frozenset({"context", "namespace", "model", "clear", "export", "sessions"})
 
 
 class ChatScreen(Screen[None]):
@@ -274,7 +274,7 @@ class ChatScreen(Screen[None]):
         elif name in NEEDS_SESSION and self.chat_app.session_problem is not None:
             await transcript.add_notice(visible(f"/{name} needs the session: {self.chat_app.session_problem}"),
                                         kind="error")
-        elif name in ("context", "namespace", "model", "clear") and self.busy:
+        elif name in ("context", "namespace", "model", "clear", "sessions") and self.busy:
             await transcript.add_notice(f"/{name} waits until the turn ends (ctrl+c cancels it).", kind="error")
         elif name == "context":
             if arg:
@@ -293,6 +293,30 @@ class ChatScreen(Screen[None]):
             self.refresh_status()
         elif name == "export":
             await self.export(arg)
+        elif name == "sessions":
+            await self.sessions(arg)
+
+    async def sessions(self, arg: str) -> None:
+        transcript = self.query_one(Transcript)
+        session = self.chat_app.session
+        try:
+            if not arg:
+                lines = session.saved_sessions()
+                listing = "\n".join(f"    {line}" for line in lines) or "    (none yet)"
+                await transcript.add_notice(visible(f"Saved sessions, newest first (/sessions ID continues one):\n{listing}"))
+                return
+            session.switch_session(arg)
+        except AiopsError as exc:
+            await transcript.add_notice(visible(f"{exc.title}: {exc}"), kind="error")
+            return
+        self.record.clear()
+        await transcript.clear()
+        transcript.new_below = False
+        status = session.status
+        await transcript.add_notice(visible(
+            f"Continuing session {status.session_id} on {status.context or '(no context)'}/{status.namespace}: "
+            "its history goes back to the model; approvals never carry over."))
+        self.refresh_status()
 
     def _findings(self) -> list[Finding]:
         # Runs in the health panel's worker: waits for the session, and raises what building it raised,

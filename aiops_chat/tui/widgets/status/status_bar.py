@@ -37,7 +37,7 @@ class StatusBar(Horizontal):
         else:
             model.update(Text(visible(f"model: {status.model}")))  # names from files: no markup, no escapes
         model.set_class(status.model is None, "offline")
-        session_id = getattr(status, "session_id", None)  # the saved session (aiops sessions show ID)
+        session_id = status.session_id  # the saved session (aiops sessions show ID)
         self.query_one("#status-tokens", Label).update(
             f"{status.tokens_used:,} tokens" + (f" · session {session_id}" if session_id else ""))
         self.query_one("#status-busy", Label).update(busy)
