@@ -7,8 +7,8 @@ computed here, so an approver only shows things -> judge the exact argv again af
 (a manifest under -f may have been edited meanwhile) -> pin context and namespace -> start it through the
 one spawn helper (no shell, minimal environment, /dev/null stdin, a timeout that ends the process group)
 -> redact -> cap -> write a typed audit entry -> return a :class:`CommandResult` with a :class:`Status`.
-A caller cannot choose the kube context: the policy denies `--context`/`--kubeconfig` in argv, and the
-executor adds its own.
+A caller cannot choose the kube context: the policy denies `--kubeconfig` and any `--context` other than
+the session's own in argv, and the executor adds its own.
 """
 
 from __future__ import annotations
