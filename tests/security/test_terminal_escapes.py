@@ -266,7 +266,7 @@ async def test_tui_transcript_cards_approval_and_health() -> None:
         app.query_one(FindingsTable).show([finding])
         app.query_one(EvidencePane).show(finding)
         status = SimpleNamespace(tier=Tier.CONFIRM, context="ctx" + ALL, namespace="ns" + ALL, model="[b]m" + ALL,
-                                 mode="llm", tokens_used=1)
+                                 mode="llm", tokens_used=1, session_id="s" + ALL)
         app.query_one(StatusBar).show(status)
         await pilot.pause()
         for collapsible in app.query("Collapsible"):

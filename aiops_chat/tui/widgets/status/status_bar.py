@@ -39,5 +39,5 @@ class StatusBar(Horizontal):
         model.set_class(status.model is None, "offline")
         session_id = status.session_id  # the saved session (aiops sessions show ID)
         self.query_one("#status-tokens", Label).update(
-            f"{status.tokens_used:,} tokens" + (f" · session {session_id}" if session_id else ""))
+            Text(visible(f"{status.tokens_used:,} tokens" + (f" · session {session_id}" if session_id else ""))))
         self.query_one("#status-busy", Label).update(busy)
