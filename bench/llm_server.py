@@ -34,29 +34,9 @@ QUESTION = "Explain in a few sentences what a Kubernetes readiness probe does."
 
 def sent_request() -> dict[str, Any]:
     """The body LLMClient builds for a first turn: the real system prompt and every tool schema."""
-    import httpx2
+    from prompt_overhead import first_turn_bodies  # bench/ is on sys.path when a bench script runs
 
-    from aiops_chat.config import Config, LLMConfig
-    from aiops_chat.llm.client import LLMClient
-    from aiops_chat.llm.templates import render_prompt
-    from aiops_chat.tools.registry import default_registry
-
-    bodies: list[bytes] = []
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        bodies.append(request.read())
-        return httpx2.Response(200, json={
-            "id": "x", "object": "chat.completion", "created": 1, "model": "m",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "ok"}}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
-
-    cfg = Config(llm=LLMConfig(base_url="http://bench.invalid/v1", api_key="x", stream=False, model=MODEL_ALIAS))
-    client = LLMClient.from_config(cfg, http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
-    system = render_prompt("system", context="production-eu-west-1-cluster", namespace="taskflow-production",
-                           tier="read-only")
-    client.chat([{"role": "system", "content": system}, {"role": "user", "content": QUESTION}],
-                default_registry().schemas())
-    body: dict[str, Any] = json.loads(bodies[0])
+    body: dict[str, Any] = json.loads(first_turn_bodies(MODEL_ALIAS, QUESTION)[0])
     return body
 
 

@@ -19,7 +19,9 @@ REFERENCE = (
 )
 
 
-def measure() -> dict[str, Any]:
+def first_turn_bodies(model: str | None = None, question: str = "why is web-0 not ready?") -> tuple[bytes, bytes, str]:
+    """The request bodies LLMClient sends for a first turn (the real system prompt and every tool schema)
+    and for the same question bare, plus the system prompt; bench/llm_server.py measures the same body."""
     import httpx2
 
     from aiops_chat.config import Config, LLMConfig
@@ -36,16 +38,24 @@ def measure() -> dict[str, Any]:
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "ok"}}],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
 
-    cfg = Config(llm=LLMConfig(base_url="http://bench.invalid/v1", api_key="x", stream=False))
-    client = LLMClient.from_config(cfg, http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
-    registry = default_registry()
+    llm = LLMConfig(base_url="http://bench.invalid/v1", api_key="x", stream=False)
+    if model:
+        llm = LLMConfig(base_url=llm.base_url, api_key=llm.api_key, stream=False, model=model)
+    client = LLMClient.from_config(Config(llm=llm), http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
     # The longest realistic values, so the figure is an upper bound for ordinary sessions.
     system = render_prompt("system", context="production-eu-west-1-cluster", namespace="taskflow-production",
                            tier="read-only")
-    user = [{"role": "user", "content": "why is web-0 not ready?"}]
-    client.chat([{"role": "system", "content": system}, *user], registry.schemas())
+    user = [{"role": "user", "content": question}]
+    client.chat([{"role": "system", "content": system}, *user], default_registry().schemas())
     client.chat(user, None)
-    with_all, bare = bodies
+    return bodies[0], bodies[1], system
+
+
+def measure() -> dict[str, Any]:
+    from aiops_chat.tools.registry import default_registry
+
+    registry = default_registry()
+    with_all, bare, system = first_turn_bodies()
     total_chars = len(with_all) - len(bare)
     tools_chars = len(json.dumps(registry.schemas(), separators=(",", ":"), ensure_ascii=False))
     per_tool = {t["function"]["name"]: len(json.dumps(t, separators=(",", ":"))) for t in registry.schemas()}
