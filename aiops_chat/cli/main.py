@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aiops_chat.cli.completion_cmd",
     "aiops_chat.cli.mcp_cmd",
     "aiops_chat.cli.sessions_cmd",
+    "aiops_chat.cli.eval_cmd",
 )
 
 

@@ -77,6 +77,7 @@ class LLMClient:
         self._caps: dict[str, Capabilities] = {}  # per model: /model switches it within a session
         self._server_read: set[str] = set()
         self.malformed_native_calls = 0  # this session's; tool_mode "auto" switches to json at the second
+        self.calls = 0  # chat completions answered (a retried request counts once): what `aiops eval` reports
         # Progress for a person waiting ("waiting for the model at URL, try 2 of 4"): front ends set this
         # (`aiops ask` prints it on stderr). Called from the calling thread or a timer thread.
         self.on_wait: Callable[[str], None] | None = None
@@ -205,6 +206,7 @@ class LLMClient:
                     close()
 
         completion = self._with_retries(attempt, also_stop=already_shown)
+        self.calls += 1
         if completion.usage.prompt_tokens == 0 and completion.usage.completion_tokens == 0:
             completion = _with_estimated_usage(completion, request)
         if not streaming and on_text is not None and completion.text:
