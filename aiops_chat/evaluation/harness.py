@@ -143,7 +143,7 @@ def namespace_for(scenario: Scenario, run_id: str, run: int) -> str:
 class Harness:
     def __init__(self, cfg: Config, *, context: str | None, audit: AuditLog | None = None,
                  llm_factory: Callable[[], LLMClient | None] = lambda: None, offline: bool = False,
-                 charts_dir: Path | None = None, keep: bool = False,
+                 charts_dir: Path | None = None, keep: bool = False, max_check_seconds: float | None = None,
                  on_progress: Callable[[str], None] = lambda line: None) -> None:
         self.cfg = confirm_tier(cfg, context)
         self.context = context
@@ -152,6 +152,7 @@ class Harness:
         self.offline = offline
         self.charts_dir = charts_dir
         self.keep = keep
+        self.max_check_seconds = max_check_seconds  # a cap on every scenario's check_seconds (tests)
         self.on_progress = on_progress
         self.run_id = secrets.token_hex(3)
 
@@ -224,7 +225,8 @@ class Harness:
     def _check(self, scenario: Scenario, cluster: HarnessCluster, result: RunResult) -> None:
         on_cluster = [c for c in scenario.checks if not c.on_answer]
         if on_cluster:
-            cluster.wait_for(on_cluster, scenario.check_seconds)  # controllers need a moment after a fix
+            seconds = min(scenario.check_seconds, self.max_check_seconds or scenario.check_seconds)
+            cluster.wait_for(on_cluster, seconds)  # controllers need a moment after a fix
         for c in scenario.checks:
             ok, seen = answer_check(c, result.answer) if c.on_answer else cluster.check(c)
             result.checks.append(CheckResult(c.describe(), ok, "" if ok else seen))
