@@ -1,17 +1,16 @@
 """What the eval harness itself does on the cluster: its own namespace, the scenario's set-up, the checks.
 
-Set-up writes (the namespace, `kubectl apply`, `helm upgrade --install`) go through the executor's pipeline
-with the harness as the approver, so the policy judges them and the audit log shows them as `eval:harness`.
-Deleting the namespace afterwards is something the policy denies to everyone (a namespace delete is a mass
-delete): the harness does it outside the pipeline, only for a namespace it created in this run (its label
-says so), and writes the audit entry itself. Polling reads for waits and checks are not audited: a check
-that waits a minute would write a hundred entries.
+Everything runs through the executor's pipeline. Set-up writes (the namespace, `kubectl apply`, `helm upgrade
+--install`) have the harness as the approver, so the policy judges them and the audit log shows them as
+`eval:harness`. Deleting the namespace afterwards is something the policy denies to everyone (a namespace
+delete is a mass delete): it is a fixed command of the harness's own (execution/local.py), only for a
+namespace this run created (its label says so), audited like the rest. Polling reads for waits and checks
+go through an executor without the audit log: a check that waits a minute would write a hundred entries.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,15 +29,14 @@ from aiops_chat.evaluation.scenario import (
     lookup,
     same_value,
 )
-from aiops_chat.execution.audit_entry import AuditEntry, AuditEvent
 from aiops_chat.execution.executor import Executor
+from aiops_chat.execution.local import eval_namespace_delete
 from aiops_chat.execution.result import CommandResult
-from aiops_chat.execution.spawn import spawn
-from aiops_chat.policy import Decision, Risk, Verdict
 
 HARNESS = "eval:harness"
 RUN_LABEL = "aiops.dev/eval-run"
 POLL_S = 1.0
+MAX_READ_BYTES = 64 * 1024 * 1024
 
 
 class SetupError(AiopsError):
@@ -55,7 +53,7 @@ class HarnessCluster:
         self.namespace = executor.target.namespace
         self.run_id = run_id
         self.charts_dir = charts_dir
-        self.kubectl = shutil.which(executor.cfg.kube.kubectl, path=executor.cfg.runtime.path)
+        self.reader = Executor(executor.cfg, target=executor.target, audit=None, source=HARNESS)
 
     # -- the namespace ------------------------------------------------------------------------------------
 
@@ -66,20 +64,18 @@ class HarnessCluster:
 
     def delete_namespace(self) -> str | None:
         """Delete the namespace if this run created it; why not, when it did not."""
-        ns = self.read_json(["get", "namespace", self.namespace], namespaced=False)
+        ns = self.read_json(["get", "namespace", self.namespace])
         if ns is None:
             return None  # never created, or already gone
         owner = (ns.get("metadata", {}).get("labels") or {}).get(RUN_LABEL)
         if owner != self.run_id:
             return (f"namespace {self.namespace} is not labelled {RUN_LABEL}={self.run_id}: not created by this run, "
                     "left alone")
-        argv = ("kubectl", "delete", "namespace", self.namespace, "--wait=false")
-        verdict = Verdict(Decision.ALLOW, Risk.DESTRUCTIVE, f"aiops eval: clean-up of its own namespace "
-                          f"(labelled {RUN_LABEL}={self.run_id})", "kubectl", "delete", self.namespace)
-        ran = self._kubectl(list(argv[1:]), namespaced=False)
-        self._audit(argv, verdict, ran.exit_code)
-        if ran.exit_code != 0:
-            return f"could not delete namespace {self.namespace}: {(ran.stderr or ran.error or '').strip()}"
+        command = eval_namespace_delete(self.executor.cfg.kube.kubectl, self.executor.target.context,
+                                        self.namespace, self.run_id)
+        result = self.executor.run(command, request="aiops eval: delete its own namespace")
+        if not result.ok:
+            return f"could not delete namespace {self.namespace}: {(result.error or result.stderr).strip()}"
         return None
 
     # -- set-up -------------------------------------------------------------------------------------------
@@ -116,14 +112,18 @@ class HarnessCluster:
 
     # -- reads and checks ---------------------------------------------------------------------------------
 
-    def read_json(self, args: list[str], *, namespaced: bool = True) -> Any:
+    def read_json(self, args: list[str]) -> Any:
         """`kubectl get ... -o json`, decoded; None when the object does not exist."""
-        ran = self._kubectl([*args, "-o", "json"], namespaced=namespaced)
-        if ran.exit_code != 0:
-            if "NotFound" in ran.stderr or "not found" in ran.stderr:
+        result = self._read([*args, "-o", "json"])
+        if not result.ok:
+            if "NotFound" in result.stderr or "not found" in result.stderr:
                 return None
-            raise AiopsError(f"kubectl {' '.join(args)}: {(ran.stderr or ran.error or '').strip()[:300]}")
-        return json.loads(ran.stdout)
+            raise AiopsError(f"kubectl {' '.join(args)}: {(result.error or result.stderr).strip()[:300]}")
+        return json.loads(result.stdout)
+
+    def _read(self, args: list[str]) -> CommandResult:
+        return self.reader.run(["kubectl", *args], request="aiops eval: check", reads_only=True,
+                               max_output_bytes=MAX_READ_BYTES)
 
     def check(self, check: Check) -> tuple[bool, str]:
         """Whether a cluster check holds now, and what was seen when it does not."""
@@ -132,13 +132,19 @@ class HarnessCluster:
             seen = sorted({r for p in pods.get("items", []) for r in pod_reasons(p)})
             return check.reason in seen, f"pods with {check.target} show {', '.join(seen) or 'nothing'}"
         kind, name = check.target.split("/", 1)
+        if check.kind in (CheckKind.EXISTS, CheckKind.GONE):
+            # Only the name: `-o json` (or a jsonpath) of a Secret is refused by the policy, and existence
+            # needs no more.
+            found = self._read(["get", kind, name, "--ignore-not-found", "-o", "name"])
+            if not found.ok:
+                raise AiopsError(f"kubectl get {kind} {name}: {(found.error or found.stderr).strip()[:300]}")
+            exists = bool(found.stdout.strip())
+            if check.kind is CheckKind.GONE:
+                return not exists, "it still exists"
+            return exists, f"{check.target} does not exist"
         obj = self.read_json(["get", kind, name])
-        if check.kind is CheckKind.GONE:
-            return obj is None or bool(obj.get("metadata", {}).get("deletionTimestamp")), "it still exists"
         if obj is None:
             return False, f"{check.target} does not exist"
-        if check.kind is CheckKind.EXISTS:
-            return True, ""
         if check.kind is CheckKind.FIELD:
             found = lookup(obj, check.path)
             if check.present is not None:
@@ -167,25 +173,6 @@ class HarnessCluster:
             if not ok:
                 return f"{c.describe()} ({seen})" if seen else c.describe()
         return None
-
-    def _kubectl(self, args: list[str], *, namespaced: bool = True) -> Any:
-        if self.kubectl is None:
-            raise AiopsError(f"{self.executor.cfg.kube.kubectl}: not found on PATH")
-        pins = ["--context", self.executor.target.context] if self.executor.target.context else []
-        if namespaced:
-            pins += ["--namespace", self.namespace]
-        return spawn([self.kubectl, *pins, *args], env=self.executor.environment(), cwd=None,
-                     timeout=self.executor.cfg.executor.timeout)
-
-    def _audit(self, argv: tuple[str, ...], verdict: Verdict, exit_code: int | None) -> None:
-        audit = self.executor.audit
-        if audit is None:
-            return
-        entry = AuditEntry.of(AuditEvent.DECISION, verdict, argv, source=HARNESS,
-                              context=self.executor.target.context, namespace=self.namespace,
-                              request=f"aiops eval: delete its namespace (exit {exit_code})", approver=HARNESS,
-                              approved=True)
-        audit.record(entry.to_record(self.executor.cfg.redaction.extra_patterns))
 
 
 def pod_reasons(pod: dict[str, Any]) -> list[str]:

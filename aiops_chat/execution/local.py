@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from aiops_chat.policy import Decision, Risk, Verdict
 
 _IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")
+EVAL_NAMESPACE_RE = re.compile(r"^eval-[a-z0-9-]{1,58}$")
 
 
 @dataclass(frozen=True)
@@ -21,11 +22,13 @@ class LocalCommand:
     reason: str  # why it may run: the audit log's reason
     hidden: tuple[str, ...] = ()  # arguments passed but not shown (kubectl-ai's --kubeconfig), before the last word
     inherit_env: bool = False  # kubectl-ai reads its own model's key from our environment
+    risk: Risk = Risk.READ
+    namespace: str | None = None
 
     @property
     def verdict(self) -> Verdict:
-        return Verdict(Decision.ALLOW, Risk.READ, self.reason, self.argv[0], self.argv[1] if len(self.argv) > 1
-                       else "", None)
+        return Verdict(Decision.ALLOW, self.risk, self.reason, self.argv[0], self.argv[1] if len(self.argv) > 1
+                       else "", self.namespace)
 
     def spawned_args(self) -> list[str]:
         """Everything after the binary, hidden arguments included."""
@@ -56,3 +59,15 @@ def kubectl_ai_question(question: str, kubeconfig: str | None) -> LocalCommand:
     return LocalCommand(("kubectl-ai", "--quiet", question),
                         "read-only question handed to kubectl-ai (its own permission checks on)",
                         hidden=hidden, inherit_env=True)
+
+
+def eval_namespace_delete(kubectl: str, context: str | None, namespace: str, run_id: str) -> LocalCommand:
+    """`aiops eval` deleting the throwaway namespace it created (the policy denies namespace deletes to
+    everyone else). The caller has checked the namespace carries this run's label; the name must be an
+    eval namespace too, so no other use of this constructor can reach a real one."""
+    if not EVAL_NAMESPACE_RE.match(namespace):
+        raise ValueError(f"not an eval namespace: {namespace!r}")
+    hidden = ("--context", context) if context else ()
+    return LocalCommand((kubectl, "delete", "namespace", "--wait=false", namespace),
+                        f"aiops eval: clean-up of its own namespace (labelled aiops.dev/eval-run={run_id})",
+                        hidden=hidden, risk=Risk.DESTRUCTIVE, namespace=namespace)
