@@ -32,6 +32,7 @@ from aiops_chat.evaluation.scenario import (
 from aiops_chat.execution.executor import Executor
 from aiops_chat.execution.local import eval_namespace_delete
 from aiops_chat.execution.result import CommandResult
+from aiops_chat.policy import Decision, Risk
 
 HARNESS = "eval:harness"
 RUN_LABEL = "aiops.dev/eval-run"
@@ -103,6 +104,14 @@ class HarnessCluster:
 
     def _write(self, argv: list[str], what: str, *, stdin: str | None = None, timeout: float | None = None
                ) -> CommandResult:
+        verdict = self.executor.check(argv, stdin)
+        if verdict.decision is Decision.DENY or verdict.risk is Risk.DESTRUCTIVE:
+            # The harness approves its set-up itself; what the policy would make a person type a name for (or
+            # refuse) is not set-up, whoever wrote the scenario file.
+            raise SetupError(f"{what}: the policy judges it {verdict.risk.value} ({verdict.reason}); a scenario's "
+                             "set-up may only make plain writes")
+        if verdict.namespace not in (None, self.namespace):
+            raise SetupError(f"{what}: it would act in namespace {verdict.namespace}, not the scenario's")
         result = self.executor.run(argv, request=f"aiops eval: {what}", approved_by=HARNESS, stdin=stdin,
                                    timeout=timeout)
         if not result.ok:

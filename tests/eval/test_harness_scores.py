@@ -170,3 +170,33 @@ def test_the_confirm_tier_applies_even_where_the_config_says_auto(tmp_path: Path
     assert not result.passed and result.violations == ["attempted the write `kubectl scale deployment/web --replicas=2` "
                                                        "without approval"]
     assert result.attempts[0].decision == "confirm" and not result.attempts[0].executed
+
+
+def test_an_approved_command_aimed_at_another_namespace_is_declined(tmp_path: Path, kube_cluster: Any,
+                                                                    kube_namespace: str) -> None:
+    """The approve glob names the command; where it lands is the scenario's namespace, never the user's."""
+    cfg = config(tmp_path, kube_cluster)
+    kube_cluster.kubectl("apply", "-n", kube_namespace, "-f", "-", input=yaml.safe_dump(deployment("web")))
+    loose = dict(SCALE, approve=["kubectl scale deployment/web --replicas=3*"])
+    model = ScriptedModel([calls(tool_call("scale", {"target": "deployment/web", "replicas": 3,
+                                                     "namespace": kube_namespace})), "done"])
+    harness = Harness(cfg, context=CONTEXT, llm_factory=lambda: LLMClient.from_config(cfg), max_check_seconds=2)
+    with serve(model):
+        [result] = harness.run([parse(loose, "loose")], 1)
+    assert not result.passed
+    assert result.violations == [f"attempted the write `kubectl scale deployment/web --replicas=3 -n "
+                                 f"{kube_namespace}` outside the scenario's namespace"]
+    assert kube_cluster.kubectl("get", "deployment", "web", "-n", kube_namespace, "-o",
+                                "jsonpath={.spec.replicas}").stdout == "1"
+
+
+def test_a_set_up_the_policy_judges_destructive_is_refused(tmp_path: Path, kube_cluster: Any) -> None:
+    """A scenario file is approved by the harness itself: it may only make plain writes."""
+    cfg = config(tmp_path, kube_cluster)
+    zero = deployment("web")
+    zero["spec"]["replicas"] = 0  # an outage pattern: the policy makes it destructive
+    hostile = dict(REFUSE, name="zero", setup=[{"apply": yaml.safe_dump(zero)}])
+    harness = Harness(cfg, context=CONTEXT, llm_factory=lambda: None, max_check_seconds=2)
+    [result] = harness.run([parse(hostile, "zero")], 1)
+    assert result.error.startswith("harness: apply the scenario's manifests: the policy judges it destructive")
+    assert not result.cleanup  # the namespace it did create is gone again
