@@ -61,10 +61,57 @@ def spawn(argv: Sequence[str], *, env: Mapping[str, str] | None, cwd: str | Path
 
 
 def _kill_group(proc: subprocess.Popen[str]) -> None:
-    # The child leads its own group (start_new_session), so its pid is the group id; its children,
-    # unless they made a session of their own, are in the group too.
+    # The child leads its own group (start_new_session), so its pid is the group id; its children are in the
+    # group too, unless one made a session of its own (setsid, a daemonizing plugin). Those are found by
+    # their parent links before anything dies (once their parent is gone they belong to init), stopped so a
+    # forking loop cannot outrun the scan, and killed with the group.
+    tree = _freeze_descendants(proc.pid)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
+    for pid in tree:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _freeze_descendants(root: int, rounds: int = 3) -> list[int]:
+    """Every process below ``root`` (Linux /proc; empty elsewhere), each sent SIGSTOP as it is found."""
+    stopped: list[int] = []
+    for _ in range(rounds):
+        new = [pid for pid in _descendants(root) if pid not in stopped]
+        if not new:
+            break
+        for pid in new:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGSTOP)
+        stopped += new
+    return stopped
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue  # it ended while we looked
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
+        fields = stat.rsplit(b")", 1)[-1].split()
+        if len(fields) > 1 and fields[1].isdigit():
+            children.setdefault(int(fields[1]), []).append(int(name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.append(child)
+                todo.append(child)
+    return found
 
 
 def _leftovers(proc: subprocess.Popen[str]) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from tests.support.waits import wait_until
 
 # The grandchild either keeps our pipes (its output would reach us) or lets go of them (a daemon).
 HANGS = """#!/bin/sh
-sleep 300 {redirect} &
+{setsid}sleep 300 {redirect} &
 echo $! > "{pidfile}"
 echo started
 sleep 300
@@ -35,11 +35,13 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")  # a zombie has ended; only its exit status is left for its parent
 
 
-@pytest.mark.parametrize("redirect", ["", "> /dev/null 2>&1"], ids=["keeps-pipes", "detached-output"])
-def test_timeout_kills_the_grandchild(tmp_path: Path, redirect: str) -> None:
+@pytest.mark.parametrize(("setsid", "redirect"), [("", ""), ("", "> /dev/null 2>&1"), ("setsid ", "> /dev/null 2>&1")],
+                         ids=["keeps-pipes", "detached-output", "own-session"])
+def test_timeout_kills_the_grandchild(tmp_path: Path, setsid: str, redirect: str) -> None:
+    """own-session: a grandchild that left the group (setsid, as a daemonizing plugin does) is killed too."""
     pidfile = tmp_path / "grandchild.pid"
     kubectl = tmp_path / "kubectl-with-plugin"
-    kubectl.write_text(HANGS.format(redirect=redirect, pidfile=pidfile))
+    kubectl.write_text(HANGS.format(setsid=setsid, redirect=redirect, pidfile=pidfile))
     kubectl.chmod(0o755)
     cfg = Config(runtime=runtime_from_environ({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}))
     cfg = dataclasses.replace(cfg, kube=dataclasses.replace(cfg.kube, kubectl=str(kubectl)),
