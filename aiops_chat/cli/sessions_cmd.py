@@ -8,7 +8,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from aiops_chat.safe_text import visible
+from aiops_chat.safe_text import json_visible, visible
 
 if TYPE_CHECKING:
     from aiops_chat.config import Config
@@ -33,6 +33,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         if name == "export":
             action.add_argument("-o", "--output", choices=("markdown", "json"), default="markdown")
         action.set_defaults(handler=handler)
+    prune = actions.add_parser("prune", help="remove sessions not used for a while",
+                               description="Removes saved sessions last used longer ago than --older-than, "
+                               "keeping the --keep newest whatever their age and any session a running aiops "
+                               "holds. Example: aiops sessions prune --older-than 30d --keep 20")
+    prune.add_argument("--older-than", type=_age, default=_age("30d"), metavar="AGE",
+                       help="an age: 30d (the default), 12h, 90m; a bare number is days")
+    prune.add_argument("--keep", type=int, default=0, metavar="N", help="never remove the N newest (default 0)")
+    prune.add_argument("--dry-run", action="store_true", help="say what would be removed, remove nothing")
+    prune.set_defaults(handler=run_prune)
+
+
+def _age(text: str) -> float:
+    """Seconds in "30d", "12h", "90m" or "7" (days)."""
+    units = {"d": 86400, "h": 3600, "m": 60}
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "d")
+    try:
+        value = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an age like 30d, 12h or 90m") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: an age cannot be negative")
+    return value * units[unit]
 
 
 def store_for(cfg: Config) -> SessionStore | None:
@@ -67,7 +89,7 @@ def run_list(args: argparse.Namespace) -> int:
         except AiopsError as exc:  # listed, never loaded: the reason is the row
             rows.append({"id": session_id, "problem": str(exc)})
     if args.output == "json":
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(json_visible(json.dumps(rows, indent=2, ensure_ascii=False)))
         return 0
     if not rows:
         print("no saved sessions", file=sys.stderr)
@@ -96,9 +118,22 @@ def run_show(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     session = _store(args).load(args.id)
     if args.output == "json":
-        print(json.dumps(session.body(), indent=2, ensure_ascii=False))
+        print(json_visible(json.dumps(session.body(), indent=2, ensure_ascii=False)))
         return 0
     sys.stdout.write(as_markdown(session))
+    return 0
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    from aiops_chat.errors import UsageError
+
+    if args.keep < 0:
+        raise UsageError("--keep must be 0 or more")
+    gone = _store(args).prune(older_than_s=args.older_than, keep=args.keep, dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    for session_id in gone:
+        print(session_id)
+    print(f"{verb} {len(gone)} session(s)", file=sys.stderr)
     return 0
 
 

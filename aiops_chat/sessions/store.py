@@ -232,3 +232,30 @@ class SessionStore:
         with contextlib.suppress(FileNotFoundError):
             (self.dir / f".{path.stem}.lock").unlink()
         return path
+
+    def prune(self, *, older_than_s: float, keep: int = 0, dry_run: bool = False,
+              now: float | None = None) -> list[str]:
+        """Remove sessions last written more than ``older_than_s`` ago, except the ``keep`` newest and any a
+        running aiops holds (its lock); the ids removed (or, with ``dry_run``, that would be)."""
+        cutoff = (time.time() if now is None else now) - older_than_s
+        gone = []
+        for session_id in self.ids()[keep:]:
+            try:
+                if self.path(session_id).stat().st_mtime >= cutoff:
+                    continue
+            except FileNotFoundError:
+                continue
+            if dry_run:
+                gone.append(session_id)
+                continue
+            try:
+                lock = self.lock(session_id)
+            except SessionError:
+                continue  # in use: pruning must not pull a conversation from under a running chat
+            try:
+                self.remove(session_id)
+            finally:
+                lock.close()
+            gone.append(session_id)
+        return gone
+
