@@ -100,17 +100,21 @@ def _as_objects(body: Any, found: list[str]) -> Iterable[Mapping[Any, Any]]:
         verb = next((o for o in _get(op, "op") if isinstance(o, str)), "").lower()
         if verb in ("add", "replace"):
             values = _get(op, "value")
-            yield _nest([s for s in path.split("/")[1:]], values[0] if values else None)
+            yield pointer_object(path, values[0] if values else None)
         elif any(word in path.lower() for word in ("selector", "replicas", "taints", "hard")):
             # remove / move / copy: the value is not in the patch, so the change cannot be judged harmless.
             found.append(f"its JSON patch {verb or 'operation'} on {path} changes what the policy cannot see")
 
 
-def _nest(segments: list[str], value: Any) -> Mapping[Any, Any]:
-    """`/spec/taints/-` + value -> {"spec": {"taints": [value]}} (JSON pointer escapes undone)."""
+def pointer_segments(path: str) -> list[str]:
+    """`/metadata/annotations/a~1b` -> ["metadata", "annotations", "a/b"] (JSON pointer escapes undone)."""
+    return [s.replace("~1", "/").replace("~0", "~") for s in path.split("/")[1:]]
+
+
+def pointer_object(path: str, value: Any) -> Mapping[Any, Any]:
+    """`/spec/taints/-` + value -> {"spec": {"taints": [value]}}: a JSON patch op as a merge patch."""
     out: Any = value
-    for segment in reversed(segments):
-        name = segment.replace("~1", "/").replace("~0", "~")
+    for name in reversed(pointer_segments(path)):
         out = [out] if name == "-" or name.isdigit() else {name: out}
     return out if isinstance(out, Mapping) else {}
 

@@ -11,13 +11,16 @@ the approver cannot see which objects it hits (`label pods --all`, `set image de
 `set image` with the `*` container wildcard; `create quota` with a zero hard limit; `create priorityclass
 --global-default` (every new pod gets it and may preempt running ones); a patch or -f manifest
 that does one of these, or a patch that changes a selector (it silently moves a Service's traffic).
+
+A manifest (-f files, directories, stdin) or patch body whose pod spec reaches the node (privileged, host
+namespaces, hostPath, added capabilities ...: pod_security.py) is refused, as `run --privileged` is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from aiops_chat.policy import rbac
+from aiops_chat.policy import pod_security, rbac
 from aiops_chat.policy.action import Action, effective_namespace
 from aiops_chat.policy.grammar import Parsed, parse
 from aiops_chat.policy.impact import NO_EXECUTE, go_int, patch_impacts, zero_quantity
@@ -291,6 +294,8 @@ def _patch_body_impacts(text: str, where: str, what: str) -> list[str]:
         documents = parse_documents(text.encode("utf-8", "replace"), f"patch {where}")
     except Refusal as refusal:  # unreadable, duplicate keys, a YAML tag (read differently by kubectl)
         return [f"the patch {where} is not YAML or JSON the policy can read ({refusal.reason})"]
+    for body in documents:  # a pod spec given the node is refused outright, as `run --privileged` is
+        pod_security.check_patch(body, f"the patch {where} to {what}")
     return [why for body in documents for why in patch_impacts(body, what)]
 
 

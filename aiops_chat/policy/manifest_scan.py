@@ -12,7 +12,8 @@ strings, numbers, booleans, null, implicit timestamps); anything else is refused
 and merge keys are accepted: PyYAML and kubectl's go-yaml resolve them the same way, and the scan reads
 the resolved values.
 
-Beyond namespaces, the scan refuses administrator-like RBAC (rbac.py) and reports outage patterns
+Beyond namespaces, the scan refuses administrator-like RBAC (rbac.py) and pod specs that reach the node
+(pod_security.py: privileged, host namespaces, hostPath ...), and reports outage patterns
 (impact.py: zero replicas, NoExecute taints, zero quotas) that make the write destructive.
 """
 
@@ -27,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aiops_chat.policy import rbac
+from aiops_chat.policy import pod_security, rbac
 from aiops_chat.policy.impact import object_impacts
 from aiops_chat.policy.refusal import Refusal
 
@@ -39,6 +40,7 @@ _CLUSTER_ADMIN_TEXT = re.compile(rb"(?<![A-Za-z0-9-])cluster-admin(?![A-Za-z0-9-
 # a file named explicitly is read whatever its name.
 _KUBECTL_EXTENSIONS = (".json", ".yaml", ".yml")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_ITEMS = frozenset({"items"})
 
 # (lower-cased kind aliases, why an object of such a kind may not be acted on), e.g. what delete refuses.
 RefusedKinds = tuple[tuple[frozenset[str], str], ...]
@@ -225,6 +227,8 @@ def read_manifest(data: bytes, where: str = "stdin") -> ManifestFacts:
                 namespaces |= _strings(_fields(metadata, "name"))
         label = f"{'/'.join(sorted(kind)) or 'object'} {'/'.join(sorted(names))}".strip()
         _check_rbac(obj, kind, f"the manifest {where} ({label})")
+        # A List's items are objects of their own, checked (and named) as such.
+        pod_security.check_object(obj, f"the manifest {where} ({label})", skip=_ITEMS)
         impacts += object_impacts(obj, label)
     return ManifestFacts(frozenset(namespaces), frozenset(kinds), tuple(dict.fromkeys(impacts)))
 
