@@ -239,12 +239,10 @@ def test_list_items_at_any_depth_are_named(ctx: PolicyContext) -> None:
 
 
 def test_persistent_volumes_on_the_node_are_forbidden(ctx: PolicyContext) -> None:
-    pv = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv"},
-          "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "hostPath": {"path": "/"}}}
-    _assert_forbidden(_apply_file(ctx, "pv.yaml", yaml.safe_dump(pv)), "spec.hostPath")
-    pv["spec"] = {**pv["spec"], "local": {"path": "/etc"}}
-    del pv["spec"]["hostPath"]
-    _assert_forbidden(_apply_file(ctx, "pv.yaml", yaml.safe_dump(pv)), "spec.local")
+    for volume, field in (({"hostPath": {"path": "/"}}, "spec.hostPath"), ({"local": {"path": "/etc"}}, "spec.local")):
+        pv: dict[str, Any] = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv"},
+                              "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], **volume}}
+        _assert_forbidden(_apply_file(ctx, "pv.yaml", yaml.safe_dump(pv)), field)
 
 
 def test_apparmor_and_seccomp_annotations(ctx: PolicyContext) -> None:
