@@ -202,7 +202,14 @@ def _rollout_restart(parsed: Parsed, ctx: PolicyContext) -> Action:
 
 def _labels(parsed: Parsed, ctx: PolicyContext) -> Action:
     """label / annotate: `kind name key=value`; en masse they can move pods out of their Services."""
+    if parsed.command.name == "annotate":  # an AppArmor/seccomp `unconfined` annotation on a pod
+        _check_annotations(parsed.positionals, "kubectl annotate")
     return _write(parsed, ctx, res=_objects_only(parsed, spec="label"))
+
+
+def _check_annotations(specs: Sequence[str], where: str) -> None:
+    annotations = dict(spec.split("=", 1) for spec in specs if "=" in spec)
+    pod_security.check_object({"metadata": {"annotations": annotations}}, where)
 
 
 def _set_image(parsed: Parsed, ctx: PolicyContext) -> Action:
@@ -312,6 +319,7 @@ def _run(parsed: Parsed, ctx: PolicyContext) -> Action:
             raise Refusal(f"{why}; it is not allowed")
     if not parsed.positionals or not parsed.values("image"):
         raise Refusal("kubectl run needs a pod name and --image")
+    _check_annotations(parsed.values("annotations"), "kubectl run --annotations")
     return _write(parsed, ctx, need_target=False, res=_NO_RESOURCES)
 
 

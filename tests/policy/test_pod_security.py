@@ -364,3 +364,20 @@ def test_the_taskflow_charts_stay_plain_writes(ctx: PolicyContext, chart: str, v
         (ctx.workdir / "rendered.yaml").write_text(rendered.stdout)
         verdict = evaluate(argv, ctx, stdin=stdin)
         assert (verdict.decision, verdict.risk) == (Decision.CONFIRM, Risk.WRITE), verdict
+
+
+@pytest.mark.parametrize("argv", [
+    ["kubectl", "run", "x", "--image=nginx", "--annotations=container.apparmor.security.beta.kubernetes.io/x=unconfined"],
+    ["kubectl", "run", "x", "--image=nginx", "--annotations", "seccomp.security.alpha.kubernetes.io/pod=unconfined"],
+    ["kubectl", "annotate", "pod", "web-1", "container.apparmor.security.beta.kubernetes.io/web=unconfined"],
+])
+def test_unconfined_annotations_by_flag_are_forbidden(ctx: PolicyContext, argv: list[str]) -> None:
+    verdict = evaluate(argv, ctx)
+    assert (verdict.decision, verdict.risk) == (Decision.DENY, Risk.FORBIDDEN), verdict
+    assert "metadata.annotations" in verdict.reason
+
+
+def test_ordinary_annotations_stay_writes(ctx: PolicyContext) -> None:
+    for argv in (["kubectl", "run", "x", "--image=nginx", "--annotations=team=a"],
+                 ["kubectl", "annotate", "pod", "web-1", "container.apparmor.security.beta.kubernetes.io/web=runtime/default"]):
+        assert evaluate(argv, ctx).risk is Risk.WRITE, argv
