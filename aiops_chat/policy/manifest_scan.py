@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiops_chat.policy import pod_security, rbac
-from aiops_chat.policy.impact import object_impacts
+from aiops_chat.policy.impact import largest_replicas, object_impacts
 from aiops_chat.policy.refusal import Refusal
 
 MAX_SCAN_BYTES = 4 * 1024 * 1024
@@ -72,14 +72,21 @@ class ManifestFacts:
     namespaces: frozenset[str] = frozenset()
     kinds: frozenset[str] = frozenset()  # lower-cased, as written in `kind:`
     impacts: tuple[str, ...] = ()        # why writing these objects is an outage (impact.py)
+    replicas: int = 0                    # the largest replicas/minReplicas asked for (the ceiling is the session's)
 
     def __or__(self, other: ManifestFacts) -> ManifestFacts:
         return ManifestFacts(self.namespaces | other.namespaces, self.kinds | other.kinds,
-                             tuple(dict.fromkeys(self.impacts + other.impacts)))
+                             tuple(dict.fromkeys(self.impacts + other.impacts)), max(self.replicas, other.replicas))
 
-    def impact_reason(self, where: str) -> str:
-        return f"the manifest {where}: {self.impacts[0]}" + (f" (and {len(self.impacts) - 1} more)"
-                                                              if len(self.impacts) > 1 else "")
+    def outage(self, where: str, replica_ceiling: int) -> str:
+        """Why writing these objects is an outage, or "": their impacts, and replicas beyond the ceiling."""
+        impacts = list(self.impacts)
+        if self.replicas > replica_ceiling:
+            impacts.append(f"{self.replicas} replicas is beyond {replica_ceiling}, ten times the auto tier's "
+                           "ceiling, and can take the cluster's capacity from other workloads")
+        if not impacts:
+            return ""
+        return f"the manifest {where}: {impacts[0]}" + (f" (and {len(impacts) - 1} more)" if len(impacts) > 1 else "")
 
     def protected_in(self, protected: frozenset[str]) -> str | None:
         hit = sorted(self.namespaces & protected)
@@ -214,6 +221,7 @@ def read_manifest(data: bytes, where: str = "stdin") -> ManifestFacts:
     namespaces: set[str] = set()
     kinds: set[str] = set()
     impacts: list[str] = []
+    replicas = 0
     for obj in _objects(documents, where):
         kind = {k.lower() for k in _strings(_fields(obj, "kind"))}
         kinds |= kind
@@ -230,7 +238,8 @@ def read_manifest(data: bytes, where: str = "stdin") -> ManifestFacts:
         # A List's items are objects of their own, checked (and named) as such.
         pod_security.check_object(obj, f"the manifest {where} ({label})", skip=_ITEMS)
         impacts += object_impacts(obj, label)
-    return ManifestFacts(frozenset(namespaces), frozenset(kinds), tuple(dict.fromkeys(impacts)))
+        replicas = max(replicas, largest_replicas(obj))
+    return ManifestFacts(frozenset(namespaces), frozenset(kinds), tuple(dict.fromkeys(impacts)), replicas)
 
 
 def _check_rbac(obj: Mapping[Any, Any], kind: set[str], where: str) -> None:
