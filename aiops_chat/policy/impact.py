@@ -78,7 +78,7 @@ def below_floor(resource: str, value: object, *, quota: bool = False) -> str:
     name = resource.strip().lower()
     if quota and name in ("pods", "count/pods"):
         count = quantity(value)
-        return f"pods={value} leaves no room for a rollout's extra pod" \
+        return f"{resource}={value} leaves no room for a rollout's extra pod" \
             if count is not None and count < MIN_QUOTA_PODS else ""
     if quota:
         name = name.removeprefix("requests.").removeprefix("limits.")
