@@ -124,8 +124,9 @@ def go_int(text: str) -> int | None:
 
 
 def _get(obj: Mapping[Any, Any], name: str) -> list[Any]:
-    """Values under ``name`` in any letter case: decoders differ on case, so every spelling counts."""
-    return [v for k, v in obj.items() if isinstance(k, str) and k.lower() == name]
+    """Values under ``name`` in any letter case: decoders differ on case, so every spelling counts. Case
+    folded, as Go's case-insensitive JSON matching folds: "ſ" (long s) is "s", "K" (Kelvin) is "k"."""
+    return [v for k, v in obj.items() if isinstance(k, str) and k.casefold() == name]
 
 
 def object_impacts(obj: Mapping[Any, Any], what: str) -> list[str]:
@@ -235,7 +236,7 @@ def _has_key(obj: Any, name: str) -> bool:
         item = stack.pop()
         seen += 1
         if isinstance(item, Mapping):
-            if any(isinstance(k, str) and k.lower() == name for k in item):
+            if any(isinstance(k, str) and k.casefold() == name for k in item):
                 return True
             stack.extend(item.values())
         elif isinstance(item, list):

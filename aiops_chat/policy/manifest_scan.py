@@ -185,8 +185,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _fields(obj: Mapping[Any, Any], name: str) -> list[Any]:
-    """Values under ``name`` in any letter case: decoders differ on case, so every spelling counts."""
-    return [v for k, v in obj.items() if isinstance(k, str) and k.lower() == name]
+    """Values under ``name`` in any letter case: decoders differ on case, so every spelling counts. Case
+    folded, as Go's case-insensitive JSON matching folds: "ſ" (long s) is "s", "K" (Kelvin) is "k"."""
+    return [v for k, v in obj.items() if isinstance(k, str) and k.casefold() == name]
 
 
 def _strings(values: Iterable[Any]) -> set[str]:

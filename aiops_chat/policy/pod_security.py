@@ -174,7 +174,7 @@ def _annotations(path: str, annotations: Mapping[Any, Any]) -> Iterator[tuple[st
         if not isinstance(key, str):
             continue
         text = value.strip().lower() if isinstance(value, str) else ""
-        lowered = key.lower()
+        lowered = key.casefold()
         if lowered.startswith(_APPARMOR_ANNOTATION) and not (text == "runtime/default"
                                                                or text.startswith("localhost/")):
             yield f"{path}.{key}", f"{value} switches off AppArmor"
@@ -202,11 +202,12 @@ def _nonzero(value: object) -> bool:
 
 
 def _get(obj: Mapping[Any, Any], name: str) -> list[Any]:
-    return [v for k, v in obj.items() if isinstance(k, str) and k.lower() == name]
+    """Values under ``name``, keys case folded as Go's case-insensitive JSON matching does ("ſ" is "s")."""
+    return [v for k, v in obj.items() if isinstance(k, str) and k.casefold() == name]
 
 
 def _key(key: Any) -> str:
-    return key.lower() if isinstance(key, str) else ""
+    return key.casefold() if isinstance(key, str) else ""
 
 
 def _join(path: str, key: Any) -> str:

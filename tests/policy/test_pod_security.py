@@ -381,3 +381,16 @@ def test_ordinary_annotations_stay_writes(ctx: PolicyContext) -> None:
     for argv in (["kubectl", "run", "x", "--image=nginx", "--annotations=team=a"],
                  ["kubectl", "annotate", "pod", "web-1", "container.apparmor.security.beta.kubernetes.io/web=runtime/default"]):
         assert evaluate(argv, ctx).risk is Risk.WRITE, argv
+
+
+def test_keys_are_matched_as_a_case_insensitive_go_decoder_would(ctx: PolicyContext) -> None:
+    """Go's encoding/json folds "ſ" (long s) to s and the Kelvin sign to k when it matches field names."""
+    for spec in ({"ho\u017ftNetwork": True, "containers": []},
+                 {"containers": [{"name": "a", "image": "b", "\u017fecurityContext": {"privileged": True}}]},
+                 {"containers": [{"name": "a", "image": "b",
+                                  "securityContext": {"capabilitie\u017f": {"add": ["SYS_ADMIN"]}}}]},
+                 {"hostNetwor\u212a": True, "containers": []}):
+        _assert_forbidden(_apply_file(ctx, "f.json", json.dumps(KINDS["Pod"](spec))), "")
+    hidden_namespace = {"kind": "ConfigMap", "metadata": {"name": "x", "name\u017fpace": "kube-system"}}
+    verdict = _apply_file(ctx, "ns.json", json.dumps(hidden_namespace))
+    assert verdict.decision is Decision.DENY and "kube-system" in verdict.reason, verdict
