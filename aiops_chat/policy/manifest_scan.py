@@ -236,8 +236,10 @@ def read_manifest(data: bytes, where: str = "stdin") -> ManifestFacts:
                 namespaces |= _strings(_fields(metadata, "name"))
         label = f"{'/'.join(sorted(kind)) or 'object'} {'/'.join(sorted(names))}".strip()
         _check_rbac(obj, kind, f"the manifest {where} ({label})")
-        # A List's items are objects of their own, checked (and named) as such.
-        pod_security.check_object(obj, f"the manifest {where} ({label})", skip=_ITEMS)
+        # A List's items are objects of their own, checked (and named) as such; `items` that is not a list
+        # is no List (nothing unpacks it), so it is checked as part of this object.
+        listed = all(isinstance(items, list) for items in _fields(obj, "items"))
+        pod_security.check_object(obj, f"the manifest {where} ({label})", skip=_ITEMS if listed else frozenset())
         impacts += object_impacts(obj, label)
         replicas = max(replicas, largest_replicas(obj))
     return ManifestFacts(frozenset(namespaces), frozenset(kinds), tuple(dict.fromkeys(impacts)), replicas)

@@ -238,6 +238,13 @@ def test_list_items_at_any_depth_are_named(ctx: PolicyContext) -> None:
     assert "(pod p)" in verdict.reason.lower()  # the item itself is named, not the List around it
 
 
+def test_items_that_are_not_a_list_are_still_checked(ctx: PolicyContext) -> None:
+    """Only a list under `items` is unpacked into objects; anything else is part of the object itself."""
+    obj = {"apiVersion": "example.com/v1", "kind": "Runner", "metadata": {"name": "r"},
+           "items": {"template": {"spec": _spec(_pod("hostNetwork", True))}}}
+    _assert_forbidden(_apply_file(ctx, "r.yaml", yaml.safe_dump(obj)), "items.template.spec.hostNetwork")
+
+
 def test_persistent_volumes_on_the_node_are_forbidden(ctx: PolicyContext) -> None:
     for volume, field in (({"hostPath": {"path": "/"}}, "spec.hostPath"), ({"local": {"path": "/etc"}}, "spec.local")):
         pv: dict[str, Any] = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv"},
