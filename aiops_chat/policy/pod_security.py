@@ -35,8 +35,10 @@ from typing import Any
 
 from aiops_chat.policy.impact import pointer_object, pointer_segments
 from aiops_chat.policy.refusal import Refusal
+from aiops_chat.safe_text import visible
 
 _MAX_NODES = 1_000_000
+_MAX_SHOWN = 160
 # The capabilities the baseline profile lets a container add (the container runtimes' default set).
 BASELINE_CAPABILITIES = frozenset({
     "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
@@ -97,8 +99,14 @@ def check_patch(body: Any, where: str) -> None:
 
 
 def refusal(where: str, field: str, why: str) -> Refusal:
-    return Refusal(f"{where} sets {field} ({why}), which hands the node to a pod as kubectl run --privileged "
-                   "does; it is never allowed")
+    return Refusal(f"{where} sets {_shown(field)} ({_shown(why)}), which hands the node to a pod as kubectl run "
+                   "--privileged does; it is never allowed")
+
+
+def _shown(text: str) -> str:
+    """Keys and values come from the manifest: controls spelt out, and no screenful of them."""
+    text = visible(text)
+    return text if len(text) <= _MAX_SHOWN else f"{text[:_MAX_SHOWN]}..."
 
 
 def node_access(obj: Mapping[Any, Any], *, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, str]]:

@@ -401,3 +401,10 @@ def test_keys_are_matched_as_a_case_insensitive_go_decoder_would(ctx: PolicyCont
     hidden_namespace = {"kind": "ConfigMap", "metadata": {"name": "x", "name\u017fpace": "kube-system"}}
     verdict = _apply_file(ctx, "ns.json", json.dumps(hidden_namespace))
     assert verdict.decision is Decision.DENY and "kube-system" in verdict.reason, verdict
+
+
+def test_the_reason_shows_hostile_keys_harmlessly(ctx: PolicyContext) -> None:
+    obj = {"kind": "Pod", "metadata": {"name": "p"},
+           "spec": {"\x1b]52;c;ZXZpbA==\x07" + "x" * 500: {"hostNetwork": True}}}
+    reason = _apply_file(ctx, "p.json", json.dumps(obj)).reason
+    assert "\x1b" not in reason and "\\x1b" in reason and len(reason) < 600, reason
