@@ -91,9 +91,9 @@ def check_patch(body: Any, where: str) -> None:
             values = _get(op, "value")
             check_object(pointer_object(path, values[0] if values else None), where)
         elif verb in ("copy", "move"):
-            segments = [s.lower() for s in pointer_segments(path)]
+            segments = [s.casefold() for s in pointer_segments(path)]
             if not segments or segments == [""] or any(s in _POD_SEGMENTS for s in segments):
-                raise Refusal(f"{where}: its JSON patch {verb} to {path or '/'} takes a value from the live "
+                raise Refusal(f"{where}: its JSON patch {verb} to {_shown(path) or '/'} takes a value from the live "
                               "object, which the policy cannot see, and puts it where it can give a pod the "
                               "node; write the value with add or replace instead")
 
