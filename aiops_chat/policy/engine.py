@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from aiops_chat.policy.action import Action
 from aiops_chat.policy.helm_rules import helm_action
+from aiops_chat.policy.impact import replica_ceiling
 from aiops_chat.policy.kubectl_checks import OVERRIDE_FLAGS as KUBECTL_OVERRIDES
 from aiops_chat.policy.kubectl_rules import kubectl_action
 from aiops_chat.policy.manifest_scan import read_manifest, refuse_kinds
@@ -89,7 +90,8 @@ def _check_stdin(stdin: str, action: Action, ctx: PolicyContext) -> Action:
     if found:
         raise Refusal(f"the manifest on stdin writes to protected namespace {found}, which is read-only",
                       risk=action.risk, verb=action.verb)
-    return action.destructive(facts.impact_reason("on stdin")) if facts.impacts else action
+    why = facts.outage("on stdin", replica_ceiling(ctx.auto_max_replicas))
+    return action.destructive(why) if why else action
 
 
 def _binary_reason(binary: str) -> str:

@@ -8,19 +8,33 @@ Mass and outage writes are destructive (a person types the name; `--yes` and the
 any write that picks its objects by `--all`, `-l`/`--selector`, `--field-selector` or a bare kind, because
 the approver cannot see which objects it hits (`label pods --all`, `set image deploy --all`, `cordon -l`,
 `rollout restart deploy`); `scale` to zero replicas; `taint ... :NoExecute` (a drain by another name);
-`set image` with the `*` container wildcard; `create quota` with a zero hard limit; `create priorityclass
+`set image` with the `*` container wildcard; `create quota` with a zero or near-zero hard limit; `create priorityclass
 --global-default` (every new pod gets it and may preempt running ones); a patch or -f manifest
-that does one of these, or a patch that changes a selector (it silently moves a Service's traffic).
+that does one of these, or a patch that changes a selector or a targetPort (it silently moves a Service's
+traffic). Near zero counts as zero (impact.py): `set resources --limits` below what a container needs, a
+quota below ten such containers or `pods<2`; and so does too much: replicas (scale, an autoscaler's --min,
+a patch or manifest) beyond ten times `auto_max_replicas`.
+
+A manifest (-f files, directories, stdin) or patch body whose pod spec reaches the node (privileged, host
+namespaces, hostPath, added capabilities ...: pod_security.py) is refused, as `run --privileged` is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from aiops_chat.policy import rbac
+from aiops_chat.policy import pod_security, rbac
 from aiops_chat.policy.action import Action, effective_namespace
 from aiops_chat.policy.grammar import Parsed, parse
-from aiops_chat.policy.impact import NO_EXECUTE, go_int, patch_impacts, zero_quantity
+from aiops_chat.policy.impact import (
+    NO_EXECUTE,
+    below_floor,
+    go_int,
+    largest_replicas,
+    patch_impacts,
+    replica_ceiling,
+    zero_quantity,
+)
 from aiops_chat.policy.kubectl_checks import (
     CRDS,
     NAMESPACES,
@@ -147,8 +161,9 @@ def _write(parsed: Parsed, ctx: PolicyContext, *, risk: Risk = Risk.WRITE, names
     mass = _mass(parsed, res, given)
     if mass:
         action = action.destructive(mass)
-    if facts.impacts:
-        action = action.destructive(facts.impact_reason("given with -f"))
+    why = facts.outage("given with -f", replica_ceiling(ctx.auto_max_replicas))
+    if why:
+        action = action.destructive(why)
     return action
 
 
@@ -190,6 +205,33 @@ def _scale(parsed: Parsed, ctx: PolicyContext) -> Action:
     action = _write(parsed, ctx, auto_ok=low_risk)
     if count == 0:
         action = action.destructive("scaling to zero replicas stops the workload")
+    return _beyond_ceiling(action, count, ctx, "scaling to")
+
+
+def _beyond_ceiling(action: Action, count: int | None, ctx: PolicyContext, doing: str) -> Action:
+    ceiling = replica_ceiling(ctx.auto_max_replicas)
+    if count is not None and count > ceiling:
+        return action.destructive(f"{doing} {count} replicas is beyond {ceiling}, ten times the auto tier's "
+                                  "ceiling, and can take the cluster's capacity from other workloads")
+    return action
+
+
+def _autoscale(parsed: Parsed, ctx: PolicyContext) -> Action:
+    """An autoscaler's --min is a floor it scales up to at once."""
+    minimum = parsed.last("min")
+    return _beyond_ceiling(_write(parsed, ctx), go_int(minimum) if minimum is not None else None, ctx,
+                           "an autoscaler keeping at least")
+
+
+def _set_resources(parsed: Parsed, ctx: PolicyContext) -> Action:
+    """Limits below what any container needs kill (memory) or starve (CPU) every replica on rollout."""
+    action = _write(parsed, ctx)
+    for value in parsed.values("limits"):
+        for limit in value.split(","):
+            why = below_floor(*limit.partition("=")[::2])
+            if why:
+                action = action.destructive(f"a limit near zero kills or starves every container it applies "
+                                            f"to: {why}")
     return action
 
 
@@ -199,7 +241,14 @@ def _rollout_restart(parsed: Parsed, ctx: PolicyContext) -> Action:
 
 def _labels(parsed: Parsed, ctx: PolicyContext) -> Action:
     """label / annotate: `kind name key=value`; en masse they can move pods out of their Services."""
+    if parsed.command.name == "annotate":  # an AppArmor/seccomp `unconfined` annotation on a pod
+        _check_annotations(parsed.positionals, "kubectl annotate")
     return _write(parsed, ctx, res=_objects_only(parsed, spec="label"))
+
+
+def _check_annotations(specs: Sequence[str], where: str) -> None:
+    annotations = dict(spec.split("=", 1) for spec in specs if "=" in spec)
+    pod_security.check_object({"metadata": {"annotations": annotations}}, where)
 
 
 def _set_image(parsed: Parsed, ctx: PolicyContext) -> Action:
@@ -277,12 +326,12 @@ def _patch(parsed: Parsed, ctx: PolicyContext) -> Action:
     action = _write(parsed, ctx)
     what = " ".join(parsed.positionals) or "the objects in -f"
     for text, where in bodies:
-        for why in _patch_body_impacts(text, where, what):
+        for why in _patch_body_impacts(text, where, what, ctx):
             action = action.destructive(why)
     return action
 
 
-def _patch_body_impacts(text: str, where: str, what: str) -> list[str]:
+def _patch_body_impacts(text: str, where: str, what: str, ctx: PolicyContext) -> list[str]:
     """kubectl reads a patch as YAML (JSON is YAML); one it cannot read is refused by kubectl, but the
     policy fails closed and asks a person all the same."""
     if len(text) > MAX_SCAN_BYTES:
@@ -291,7 +340,15 @@ def _patch_body_impacts(text: str, where: str, what: str) -> list[str]:
         documents = parse_documents(text.encode("utf-8", "replace"), f"patch {where}")
     except Refusal as refusal:  # unreadable, duplicate keys, a YAML tag (read differently by kubectl)
         return [f"the patch {where} is not YAML or JSON the policy can read ({refusal.reason})"]
-    return [why for body in documents for why in patch_impacts(body, what)]
+    for body in documents:  # a pod spec given the node is refused outright, as `run --privileged` is
+        pod_security.check_patch(body, f"the patch {where} to {what}")
+    found = [why for body in documents for why in patch_impacts(body, what)]
+    replicas = max((largest_replicas(body) for body in documents), default=0)
+    ceiling = replica_ceiling(ctx.auto_max_replicas)
+    if replicas > ceiling:
+        found.append(f"it asks for {replicas} replicas, beyond {ceiling}, ten times the auto tier's ceiling, "
+                     "which can take the cluster's capacity from other workloads")
+    return found
 
 
 def _run(parsed: Parsed, ctx: PolicyContext) -> Action:
@@ -307,6 +364,7 @@ def _run(parsed: Parsed, ctx: PolicyContext) -> Action:
             raise Refusal(f"{why}; it is not allowed")
     if not parsed.positionals or not parsed.values("image"):
         raise Refusal("kubectl run needs a pod name and --image")
+    _check_annotations(parsed.values("annotations"), "kubectl run --annotations")
     return _write(parsed, ctx, need_target=False, res=_NO_RESOURCES)
 
 
@@ -345,6 +403,11 @@ def _create_kind(kind: str) -> Handler:
                                    for value in parsed.values("hard") for limit in value.split(",")):
             action = action.destructive("a zero hard limit refuses every new object of that kind in the "
                                         "namespace (pods=0 stops every rollout and restart)")
+        elif kind == "quota":
+            for limit in (limit for value in parsed.values("hard") for limit in value.split(",")):
+                why = below_floor(*limit.partition("=")[::2], quota=True)
+                if why:
+                    action = action.destructive(f"a quota near zero refuses new pods in the namespace: {why}")
         if kind == "priorityclass" and parsed.enabled("global-default"):
             action = action.destructive("a global default priority applies to every new pod in the cluster, "
                                         "which can then preempt running ones")
@@ -362,11 +425,11 @@ HANDLERS: dict[str, Handler] = {
     "rollout restart": _rollout_restart,
     **{f"rollout {v}": _write for v in ("undo", "pause", "resume")},
     "set image": _set_image,
-    "set resources": _write,
+    "set resources": _set_resources,
     "label": _labels,
     "annotate": _labels,
     "patch": _patch,
-    "autoscale": _write,
+    "autoscale": _autoscale,
     "expose": _write,
     "apply": _manifest_write,
     "create": _manifest_write,

@@ -12,7 +12,8 @@ strings, numbers, booleans, null, implicit timestamps); anything else is refused
 and merge keys are accepted: PyYAML and kubectl's go-yaml resolve them the same way, and the scan reads
 the resolved values.
 
-Beyond namespaces, the scan refuses administrator-like RBAC (rbac.py) and reports outage patterns
+Beyond namespaces, the scan refuses administrator-like RBAC (rbac.py) and pod specs that reach the node
+(pod_security.py: privileged, host namespaces, hostPath ...), and reports outage patterns
 (impact.py: zero replicas, NoExecute taints, zero quotas) that make the write destructive.
 """
 
@@ -27,8 +28,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aiops_chat.policy import rbac
-from aiops_chat.policy.impact import object_impacts
+from aiops_chat.policy import pod_security, rbac
+from aiops_chat.policy.impact import largest_replicas, object_impacts
 from aiops_chat.policy.refusal import Refusal
 
 MAX_SCAN_BYTES = 4 * 1024 * 1024
@@ -39,6 +40,7 @@ _CLUSTER_ADMIN_TEXT = re.compile(rb"(?<![A-Za-z0-9-])cluster-admin(?![A-Za-z0-9-
 # a file named explicitly is read whatever its name.
 _KUBECTL_EXTENSIONS = (".json", ".yaml", ".yml")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_ITEMS = frozenset({"items"})
 
 # (lower-cased kind aliases, why an object of such a kind may not be acted on), e.g. what delete refuses.
 RefusedKinds = tuple[tuple[frozenset[str], str], ...]
@@ -70,14 +72,21 @@ class ManifestFacts:
     namespaces: frozenset[str] = frozenset()
     kinds: frozenset[str] = frozenset()  # lower-cased, as written in `kind:`
     impacts: tuple[str, ...] = ()        # why writing these objects is an outage (impact.py)
+    replicas: int = 0                    # the largest replicas/minReplicas asked for (the ceiling is the session's)
 
     def __or__(self, other: ManifestFacts) -> ManifestFacts:
         return ManifestFacts(self.namespaces | other.namespaces, self.kinds | other.kinds,
-                             tuple(dict.fromkeys(self.impacts + other.impacts)))
+                             tuple(dict.fromkeys(self.impacts + other.impacts)), max(self.replicas, other.replicas))
 
-    def impact_reason(self, where: str) -> str:
-        return f"the manifest {where}: {self.impacts[0]}" + (f" (and {len(self.impacts) - 1} more)"
-                                                              if len(self.impacts) > 1 else "")
+    def outage(self, where: str, replica_ceiling: int) -> str:
+        """Why writing these objects is an outage, or "": their impacts, and replicas beyond the ceiling."""
+        impacts = list(self.impacts)
+        if self.replicas > replica_ceiling:
+            impacts.append(f"{self.replicas} replicas is beyond {replica_ceiling}, ten times the auto tier's "
+                           "ceiling, and can take the cluster's capacity from other workloads")
+        if not impacts:
+            return ""
+        return f"the manifest {where}: {impacts[0]}" + (f" (and {len(impacts) - 1} more)" if len(impacts) > 1 else "")
 
     def protected_in(self, protected: frozenset[str]) -> str | None:
         hit = sorted(self.namespaces & protected)
@@ -176,8 +185,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _fields(obj: Mapping[Any, Any], name: str) -> list[Any]:
-    """Values under ``name`` in any letter case: decoders differ on case, so every spelling counts."""
-    return [v for k, v in obj.items() if isinstance(k, str) and k.lower() == name]
+    """Values under ``name`` in any letter case: decoders differ on case, so every spelling counts. Case
+    folded, as Go's case-insensitive JSON matching folds: "ſ" (long s) is "s", "K" (Kelvin) is "k"."""
+    return [v for k, v in obj.items() if isinstance(k, str) and k.casefold() == name]
 
 
 def _strings(values: Iterable[Any]) -> set[str]:
@@ -212,6 +222,7 @@ def read_manifest(data: bytes, where: str = "stdin") -> ManifestFacts:
     namespaces: set[str] = set()
     kinds: set[str] = set()
     impacts: list[str] = []
+    replicas = 0
     for obj in _objects(documents, where):
         kind = {k.lower() for k in _strings(_fields(obj, "kind"))}
         kinds |= kind
@@ -225,8 +236,13 @@ def read_manifest(data: bytes, where: str = "stdin") -> ManifestFacts:
                 namespaces |= _strings(_fields(metadata, "name"))
         label = f"{'/'.join(sorted(kind)) or 'object'} {'/'.join(sorted(names))}".strip()
         _check_rbac(obj, kind, f"the manifest {where} ({label})")
+        # A List's items are objects of their own, checked (and named) as such; `items` that is not a list
+        # is no List (nothing unpacks it), so it is checked as part of this object.
+        listed = all(isinstance(items, list) for items in _fields(obj, "items"))
+        pod_security.check_object(obj, f"the manifest {where} ({label})", skip=_ITEMS if listed else frozenset())
         impacts += object_impacts(obj, label)
-    return ManifestFacts(frozenset(namespaces), frozenset(kinds), tuple(dict.fromkeys(impacts)))
+        replicas = max(replicas, largest_replicas(obj))
+    return ManifestFacts(frozenset(namespaces), frozenset(kinds), tuple(dict.fromkeys(impacts)), replicas)
 
 
 def _check_rbac(obj: Mapping[Any, Any], kind: set[str], where: str) -> None:
