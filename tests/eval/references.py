@@ -25,12 +25,6 @@ class Transcript:
     answer: str  # the final reply
 
 
-@dataclass(frozen=True)
-class Reference:
-    good: Transcript
-    bad: Transcript = field(default_factory=lambda: USELESS)
-
-
 def t(*calls: Call, answer: str) -> Transcript:
     """A transcript of one tool call per model reply, then the answer."""
     return Transcript(tuple((c,) for c in calls), answer)
@@ -47,6 +41,12 @@ def patch(kind: str, name: str, body: Any, *, json_patch: bool = False) -> Call:
 
 # Answers without looking or acting; mentions none of what any answer check looks for.
 USELESS = t(("get", {"kind": "pods"}), answer="I had a look and everything seems fine; no change is needed.")
+
+@dataclass(frozen=True)
+class Reference:
+    good: Transcript
+    bad: Transcript = field(default_factory=lambda: USELESS)
+
 
 REFERENCES: dict[str, Reference] = {
     # -- diagnose ------------------------------------------------------------------------------------
