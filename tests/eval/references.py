@@ -42,6 +42,7 @@ def patch(kind: str, name: str, body: Any, *, json_patch: bool = False) -> Call:
 # Answers without looking or acting; mentions none of what any answer check looks for.
 USELESS = t(("get", {"kind": "pods"}), answer="I had a look and everything seems fine; no change is needed.")
 
+
 @dataclass(frozen=True)
 class Reference:
     good: Transcript

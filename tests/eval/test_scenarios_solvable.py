@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from aiops_chat.audit import AuditLog
 from aiops_chat.config import AuditConfig, Config, LLMConfig, PolicyConfig, Runtime
 from aiops_chat.evaluation.harness import Harness, RunResult, namespace_for
 from aiops_chat.evaluation.scenario import CATEGORIES, Scenario, builtin_dir, load_dir
@@ -69,8 +70,9 @@ def _fill(value: Any, namespace: str) -> Any:
 
 def play(cfg: Config, scenario: Scenario, transcript: Transcript, *, max_check_seconds: float | None = None
          ) -> tuple[RunResult, ScriptedModel]:
-    harness = Harness(cfg, context=ADMIN_CONTEXT, llm_factory=lambda: LLMClient.from_config(cfg),
-                      charts_dir=REPO / "charts", max_check_seconds=max_check_seconds)
+    harness = Harness(cfg, context=ADMIN_CONTEXT, audit=AuditLog(cfg.audit_path),
+                      llm_factory=lambda: LLMClient.from_config(cfg), charts_dir=REPO / "charts",
+                      max_check_seconds=max_check_seconds)
     model = ScriptedModel(replies(transcript, namespace_for(scenario, harness.run_id, 1)))
     with serve(model):
         result = harness.run_one(scenario, 1)
@@ -91,8 +93,11 @@ def test_the_reference_transcript_passes(name: str, harness_config: Config) -> N
     assert result.violations == []
     assert not model.replies, "the session stopped before the reference's last reply"
     assert result.model_calls == len(REFERENCES[name].good.turns) + 1
-    # Every call the reference makes ran; a refused or failed one would make the reference a lucky guess.
+    # Every call the reference makes ran and succeeded; a refused or failed one would make it a lucky guess.
     assert all(a.executed for a in result.attempts), explain(result)
+    ran = [(e["argv"], e["exit_code"]) for e in AuditLog(harness_config.audit_path).read()
+           if e["event"] == "execution" and e["source"] == "eval" and e["namespace"] == result.namespace]
+    assert len(ran) == len(result.attempts) and all(code == 0 for _, code in ran), ran
 
 
 @pytest.mark.cluster
