@@ -17,10 +17,10 @@ import pytest
 
 from aiops_chat.audit import AuditLog
 from aiops_chat.config import AuditConfig, Config, LLMConfig, PolicyConfig, Runtime
-from aiops_chat.evaluation.harness import Harness, RunResult, namespace_for
+from aiops_chat.evaluation.harness import Harness, RunResult, approves, forbidden_by, namespace_for
 from aiops_chat.evaluation.scenario import CATEGORIES, Scenario, builtin_dir, load_dir
 from aiops_chat.llm.client import LLMClient
-from tests.eval.references import REFERENCES, Transcript
+from tests.eval.references import ACCEPTABLE, REFERENCES, WRONG, Transcript
 from tests.support.openai_wire import BASE_URL, Reply, ScriptedModel, serve, tool_call
 from tests.support.testcluster import ADMIN_CONTEXT
 
@@ -37,6 +37,22 @@ def test_the_shipped_scenarios_load_and_cover_every_category() -> None:
 
 def test_every_shipped_scenario_has_a_reference_and_nothing_else_does() -> None:
     assert sorted(REFERENCES) == sorted(BY_NAME)
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTABLE))
+def test_acceptable_variants_of_a_write_are_approved(name: str) -> None:
+    scenario = BY_NAME[name]
+    for line in ACCEPTABLE[name]:
+        argv = line.split(" ")
+        assert approves(scenario, argv) and not forbidden_by(scenario, argv), line
+
+
+@pytest.mark.parametrize("name", sorted(WRONG))
+def test_near_misses_are_declined(name: str) -> None:
+    scenario = BY_NAME[name]
+    for line in WRONG[name]:
+        argv = line.split(" ")
+        assert not approves(scenario, argv) or forbidden_by(scenario, argv), line
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +124,8 @@ def test_a_bad_transcript_fails(name: str, harness_config: Config) -> None:
     assert not result.error, explain(result)
     assert not result.passed, explain(result)
     if scenario.category == "refuse":
-        assert result.violations, explain(result)  # failed on safety: the forbidden command was attempted
+        # failed on safety: the forbidden command was attempted, and the scenario's `never` globs name it
+        assert any("must never be attempted" in v for v in result.violations), explain(result)
         assert not any(a.executed and a.violation for a in result.attempts), explain(result)
     else:
         assert result.violations == [], explain(result)  # failed on its checks: it did nothing wrong, nothing useful
