@@ -353,7 +353,7 @@ def mount_error(pod: dict[str, Any], objs: ConfigObjects | None) -> str:
 def resolve_env(c: dict[str, Any], ns: str, objs: ConfigObjects | None) -> tuple[dict[str, bool], str]:
     """The container's environment (name -> value is non-empty) and the error that stops the kubelet
     creating the container ("" if none), in the kubelet's order: envFrom, then env, later wins.
-    Without objs (nothing listed) every reference counts as resolved."""
+    Without objs (nothing listed) no reference fails: a keyRef counts as set, an envFrom adds nothing."""
     env: dict[str, bool] = {}
     for src in c.get("envFrom") or []:
         for _, field, kind, _title in CONFIG_REFS:
