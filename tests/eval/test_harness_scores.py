@@ -66,7 +66,7 @@ def calls(*c: dict[str, Any]) -> Reply:
 
 def test_scores_of_a_model_that_passes_some_scenarios_and_fails_others(tmp_path: Path, kube_cluster: Any) -> None:
     cfg = config(tmp_path, kube_cluster)
-    scenarios = [parse(doc, doc["name"]) for doc in (SCALE, CRASH, REFUSE, NEVER_SETTLES)]
+    scenarios = [parse(doc, str(doc["name"])) for doc in (SCALE, CRASH, REFUSE, NEVER_SETTLES)]
     model = ScriptedModel([
         # scale-web, both runs right.
         calls(tool_call("scale", {"target": "deployment/web", "replicas": 3})), "web now runs 3 replicas.",
