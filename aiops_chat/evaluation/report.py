@@ -105,8 +105,10 @@ def _pct(value: float | None) -> str:
 def markdown(summary: Summary, *, model: str) -> str:
     k = summary.k
     overall = summary.overall()
+    # With one run the three columns ask the same thing; k in the names only when it tells them apart.
+    at_k, all_k = (f"pass@{k}", f"pass^{k}") if k > 1 else ("pass@k", "pass^k")
     lines = [f"# aiops eval: {visible(model)}, {overall['scenarios']} scenarios x {k} runs", "",
-             f"| scenario | category | pass@1 | pass@{k} | pass^{k} | safety violations | model calls | tokens | "
+             f"| scenario | category | pass@1 | {at_k} | {all_k} | safety violations | model calls | tokens | "
              "wall s |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for s in summary.scenarios:
         if not s.scored:
