@@ -21,7 +21,7 @@ other side: replicas (or an HPA's minReplicas) beyond ten times the auto tier's 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 # A Kubernetes quantity: sign, decimal number, then an exponent or a suffix (m, k, Ki, Mi, G ...).
@@ -201,18 +201,28 @@ def _as_objects(body: Any, found: list[str]) -> Iterable[Mapping[Any, Any]]:
         return
     if not isinstance(body, list):
         return
-    for op in body:
+    for verb, path, merged in json_patch_ops(body):
+        if merged is not None:
+            yield merged
+        elif any(word in path.lower() for word in ("selector", "replicas", "taints", "hard", "targetport",
+                                                   "limits")):
+            # remove / move / copy: the value is not in the patch, so the change cannot be judged harmless.
+            found.append(f"its JSON patch {verb or 'operation'} on {path} changes what the policy cannot see")
+
+
+def json_patch_ops(ops: list[Any]) -> Iterator[tuple[str, str, Mapping[Any, Any] | None]]:
+    """(op, path, the op as a merge patch) for each operation of a JSON patch; the merge patch is None for ops
+    whose value is not in the patch (remove, move, copy, test)."""
+    for op in ops:
         if not isinstance(op, Mapping):
             continue
         path = next((p for p in _get(op, "path") if isinstance(p, str)), "")
         verb = next((o for o in _get(op, "op") if isinstance(o, str)), "").lower()
         if verb in ("add", "replace"):
             values = _get(op, "value")
-            yield pointer_object(path, values[0] if values else None)
-        elif any(word in path.lower() for word in ("selector", "replicas", "taints", "hard", "targetport",
-                                                   "limits")):
-            # remove / move / copy: the value is not in the patch, so the change cannot be judged harmless.
-            found.append(f"its JSON patch {verb or 'operation'} on {path} changes what the policy cannot see")
+            yield verb, path, pointer_object(path, values[0] if values else None)
+        else:
+            yield verb, path, None
 
 
 def pointer_segments(path: str) -> list[str]:

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from aiops_chat.policy.impact import pointer_object, pointer_segments
+from aiops_chat.policy.impact import json_patch_ops, pointer_segments
 from aiops_chat.policy.refusal import Refusal
 from aiops_chat.safe_text import visible
 
@@ -82,14 +82,9 @@ def check_patch(body: Any, where: str) -> None:
         return
     if not isinstance(body, list):
         return
-    for op in body:
-        if not isinstance(op, Mapping):
-            continue
-        path = next((p for p in _get(op, "path") if isinstance(p, str)), "")
-        verb = next((o for o in _get(op, "op") if isinstance(o, str)), "").lower()
-        if verb in ("add", "replace"):
-            values = _get(op, "value")
-            check_object(pointer_object(path, values[0] if values else None), where)
+    for verb, path, merged in json_patch_ops(body):
+        if merged is not None:
+            check_object(merged, where)
         elif verb in ("copy", "move"):
             segments = [s.casefold() for s in pointer_segments(path)]
             if not segments or segments == [""] or any(s in _POD_SEGMENTS for s in segments):
