@@ -159,20 +159,22 @@ def object_impacts(obj: Mapping[Any, Any], what: str) -> list[str]:
 
 def _container_limits(obj: Any) -> list[Mapping[Any, Any]]:
     """Every `resources.limits` mapping at any depth (a pod spec's containers, wherever the kind keeps them)."""
-    found: list[Mapping[Any, Any]] = []
+    return [lim for item in _mappings(obj, 1_000_000) for resources in _get(item, "resources")
+            if isinstance(resources, Mapping) for lim in _get(resources, "limits") if isinstance(lim, Mapping)]
+
+
+def _mappings(obj: Any, limit: int) -> Iterator[Mapping[Any, Any]]:
+    """Every mapping at any depth, at most ``limit`` values visited (YAML aliases can make a tree huge)."""
     stack = [obj]
     seen = 0
-    while stack and seen < 1_000_000:
+    while stack and seen < limit:
         item = stack.pop()
         seen += 1
         if isinstance(item, Mapping):
-            for resources in _get(item, "resources"):
-                if isinstance(resources, Mapping):
-                    found += [lim for lim in _get(resources, "limits") if isinstance(lim, Mapping)]
+            yield item
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return found
 
 
 def _no_execute(taint: object) -> bool:
@@ -240,15 +242,4 @@ def pointer_object(path: str, value: Any) -> Mapping[Any, Any]:
 
 def _has_key(obj: Any, name: str) -> bool:
     """Whether a mapping key equal to ``name`` (any case) appears at any depth."""
-    stack = [obj]
-    seen = 0
-    while stack and seen < 100_000:
-        item = stack.pop()
-        seen += 1
-        if isinstance(item, Mapping):
-            if any(isinstance(k, str) and k.casefold() == name for k in item):
-                return True
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+    return any(isinstance(k, str) and k.casefold() == name for item in _mappings(obj, 100_000) for k in item)
