@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+
+from tests.support.processes import free_port, stop
 
 MODEL_ALIAS = "gemma-3-270m"
 CTX = 4096  # the fixed prompt (system + 13 tool schemas) alone is ~1.5k tokens
@@ -33,12 +34,6 @@ def missing() -> str | None:
     if not model_path().is_file():
         return f"no model at {model_path()}: run scripts/install-llm-server"
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -66,12 +61,7 @@ def running_server(log_path: Path, *, startup_limit: float = 180.0) -> Iterator[
                 time.sleep(0.25)
             yield base_url
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, 15)
 
 
 def _tail(path: Path, lines: int = 30) -> str:

@@ -17,6 +17,7 @@ from mcp import Client
 from mcp.client.session import ElicitationFnT
 from mcp.client.stdio import StdioServerParameters
 
+from tests.support.processes import free_port, stop
 from tests.support.testcluster import Cluster
 
 CLIENT = types.Implementation(name="pytest-agent", version="9.9")
@@ -54,12 +55,6 @@ def text(result: types.CallToolResult) -> str:
     return "\n".join(block.text for block in result.content if isinstance(block, types.TextContent))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def http_server(cluster: Cluster, home: Path, namespace: str, *extra: str) -> Iterator[str]:
     """`aiops mcp --transport http` as a process; yields its URL once it accepts connections."""
@@ -81,11 +76,6 @@ def http_server(cluster: Cluster, home: Path, namespace: str, *extra: str) -> It
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 10)
 
 
